@@ -1,0 +1,53 @@
+"""Scene images: one illustration per scene, large enough for every format's crop."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from storyvid_assets.assets.common import ASSET_GROUP, current_episode, inline_thumbnail_md
+from storyvid_assets.catalog.repository import record_media
+from storyvid_assets.models import ImageStyle, SceneImage, SceneImages, Story
+from storyvid_assets.partitions import episode_partitions_def
+from storyvid_assets.resources.catalog import CatalogResource
+from storyvid_assets.resources.images import ImageProvider
+from storyvid_assets.resources.media_store import MediaStore
+
+SCENE_IMAGE_SIZE = 2048  # square, so 16:9, 9:16 and 1:1 crops of 1920 px stay sharp
+
+
+@dg.asset(
+    partitions_def=episode_partitions_def(),
+    group_name=ASSET_GROUP,
+    kinds={"image"},
+    io_manager_key="manifest_io_manager",
+)
+def scene_images(
+    context: dg.AssetExecutionContext, story: Story, image_provider: ImageProvider, catalog: CatalogResource,
+    media_store: MediaStore,
+) -> dg.Output[SceneImages]:
+    """One image per scene, drawn from the scene's prompt in the channel's mood."""
+    episode = current_episode(context, catalog)
+    made: list[SceneImage] = []
+    previews: list[str] = []
+    for scene in story.scenes:
+        style = ImageStyle(mood=scene.mood, genre=story.genre, seed=episode.seed + scene.index)
+        generated = image_provider.generate(scene.image_prompt, style, SCENE_IMAGE_SIZE, SCENE_IMAGE_SIZE)
+        ref = media_store.put_bytes(episode.media_key("scene_images", f"scene-{scene.index:02d}.png"),
+                                    generated.png, "image/png")
+        made.append(SceneImage(scene_index=scene.index, image=ref, width=generated.width, height=generated.height,
+                               prompt=scene.image_prompt, provider=generated.provider,
+                               focal_point=getattr(generated, "focal_point", None)))
+        previews.append(inline_thumbnail_md(generated.png, f"scene {scene.index + 1}", max_px=96))
+        context.log.info(f"scene {scene.index + 1}/{len(story.scenes)}: {generated.width}x{generated.height} "
+                         f"from '{scene.image_prompt[:60]}'")
+    with catalog.session() as session:
+        for image in made:
+            record_media(session, episode.channel.name, episode.date, "scene_images", episode.attempt, image.image,
+                         {"prompt": image.prompt, "provider": image.provider})
+    return dg.Output(SceneImages(images=made, attempt=episode.attempt), metadata={
+        "count": len(made),
+        "size": f"{made[0].width}x{made[0].height}",
+        "provider": made[0].provider,
+        "folder": dg.MetadataValue.path(str(media_store.local_path(made[0].image.key).parent)),
+        "preview": dg.MetadataValue.md(" ".join(previews)),
+    })

@@ -1,0 +1,105 @@
+"""Platform metadata and publication to the channel's platforms (the local library by default)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import dagster as dg
+
+from storyvid_assets.assets.common import ASSET_GROUP, current_episode
+from storyvid_assets.catalog.repository import record_post, set_episode_status
+from storyvid_assets.models import (
+    EpisodeThumbnails,
+    EpisodeVideos,
+    Narration,
+    PlatformMetadata,
+    PlatformPost,
+    Publication,
+    PublishItem,
+    RenderedVideo,
+    Story,
+    Thumbnail,
+)
+from storyvid_assets.partitions import episode_partitions_def
+from storyvid_assets.resources.catalog import CatalogResource
+from storyvid_assets.resources.media_store import MediaStore
+from storyvid_assets.resources.publisher import Publisher
+from storyvid_assets.resources.story_writer import MetadataRequest, StoryWriter
+
+
+def content_marker(channel: str, date: str) -> str:
+    """A short marker unique to the episode, embedded in descriptions to find a post again."""
+    return "sv-" + hashlib.sha256(f"{channel}|{date}".encode()).hexdigest()[:12]
+
+
+def cover_for(video: RenderedVideo, thumbnails: EpisodeThumbnails) -> Thumbnail | None:
+    """The first variant whose orientation matches the video's (landscape/square vs portrait)."""
+    portrait = video.height > video.width
+    return next((t for t in thumbnails.thumbnails if (t.height > t.width) == portrait), None)
+
+
+@dg.asset(
+    partitions_def=episode_partitions_def(),
+    group_name=ASSET_GROUP,
+    kinds={"text"},
+    io_manager_key="manifest_io_manager",
+)
+def platform_metadata(
+    context: dg.AssetExecutionContext, story: Story, story_writer: StoryWriter, catalog: CatalogResource
+) -> dg.Output[PlatformMetadata]:
+    """Title, description and hashtags for each platform the channel publishes to, within its limits."""
+    episode = current_episode(context, catalog)
+    channel = episode.channel
+    result = story_writer.write_metadata(MetadataRequest(
+        story=story, channel=channel.name, channel_display_name=channel.display_name, audience=channel.audience,
+        platforms=list(dict.fromkeys(["local", *channel.platforms])), hashtags=channel.hashtags,
+        content_marker=content_marker(channel.name, episode.date),
+    ))
+    table = "| platform | title | chars | hashtags |\n|---|---|---|---|\n" + "\n".join(
+        f"| {i.platform} | {i.title} | {len(i.description)} | {' '.join(i.hashtags)} |" for i in result.items
+    )
+    return dg.Output(result, metadata={"platforms": dg.MetadataValue.md(table), "marker": result.content_marker})
+
+
+@dg.asset(
+    partitions_def=episode_partitions_def(),
+    group_name=ASSET_GROUP,
+    kinds={"html"},
+    io_manager_key="manifest_io_manager",
+)
+def publication(
+    context: dg.AssetExecutionContext,
+    videos: EpisodeVideos,
+    thumbnail: EpisodeThumbnails,
+    platform_metadata: PlatformMetadata,
+    narration: Narration,
+    publisher: Publisher,
+    catalog: CatalogResource,
+    media_store: MediaStore,
+) -> dg.Output[Publication]:
+    """Every rendered format published to the local channel library (``index.html`` plays them)."""
+    episode = current_episode(context, catalog)
+    meta = platform_metadata.for_platform("local")
+    posts: list[PlatformPost] = []
+    for video in videos.videos:
+        cover = cover_for(video, thumbnail)
+        item = PublishItem(
+            channel=episode.channel.name, date=episode.date, format=video.format,
+            video_path=str(media_store.local_path(video.video.key)), video_sha256=video.video.sha256,
+            thumbnail_path=str(media_store.local_path(cover.image.key)) if cover else None,
+            captions_path=str(media_store.local_path(narration.srt.key)), metadata=meta,
+            content_marker=platform_metadata.content_marker, duration=video.duration, width=video.width,
+            height=video.height,
+        )
+        post = publisher.publish(item)
+        posts.append(post)
+        context.log.info(f"published {video.format} as {post.post_id}: {post.url}")
+    with catalog.session() as session:
+        for video, post in zip(videos.videos, posts, strict=True):
+            record_post(session, episode.channel.name, episode.date, video.video.sha256, post)
+        set_episode_status(session, episode.channel.name, episode.date, "published")
+    index = publisher.gallery_path()
+    return dg.Output(Publication(posts=posts, library_index=str(index) if index else None), metadata={
+        "posts": dg.MetadataValue.md("\n".join(f"- {p.format}: [{p.post_id}]({p.url})" for p in posts)),
+        **({"index": dg.MetadataValue.path(str(index))} if index else {}),
+    })

@@ -1,0 +1,67 @@
+"""The story: title, logline, scenes with narration text and image prompts."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from storyvid_assets.assets.common import ASSET_GROUP, Episode, current_episode
+from storyvid_assets.catalog.repository import record_media, record_story, set_episode_status
+from storyvid_assets.models import Story
+from storyvid_assets.partitions import episode_partitions_def
+from storyvid_assets.resources.catalog import CatalogResource
+from storyvid_assets.resources.media_store import MediaStore
+from storyvid_assets.resources.story_writer import StoryRequest, StoryWriter
+
+
+def story_request(episode: Episode) -> StoryRequest:
+    channel = episode.channel
+    return StoryRequest(
+        channel=channel.name, channel_display_name=channel.display_name, date=episode.date,
+        attempt=episode.attempt, language=channel.language, audience=channel.audience,
+        genres=channel.genres, theme_pool=channel.theme_pool,
+    )
+
+
+def story_markdown(story: Story) -> str:
+    """The story as a person reads it in the UI."""
+    cast = ", ".join(f"**{c.name}** ({c.role})" for c in story.characters)
+    scenes = "\n\n".join(
+        f"**Scene {s.index + 1} — {s.beat.replace('_', ' ')}**\n\n{s.narration}\n\n*Image: {s.image_prompt}*"
+        for s in story.scenes
+    )
+    return f"# {story.title}\n\n_{story.logline}_\n\nCast: {cast}\n\nSetting: {story.setting}\n\n{scenes}\n"
+
+
+@dg.asset(
+    partitions_def=episode_partitions_def(),
+    group_name=ASSET_GROUP,
+    kinds={"python", "text"},
+    io_manager_key="manifest_io_manager",
+)
+def story(
+    context: dg.AssetExecutionContext, story_writer: StoryWriter, catalog: CatalogResource, media_store: MediaStore
+) -> dg.Output[Story]:
+    """The episode's story: 300–500 words in 5–10 scenes, each with narration and an image prompt.
+
+    Uses the operator's script at ``stories/<channel>/<date>.md`` when there is one.
+    """
+    episode = current_episode(context, catalog)
+    written = story_writer.write_story(story_request(episode))
+    result = written.model_copy(update={"attempt": episode.attempt})
+    markdown = story_markdown(result)
+    ref = media_store.put_bytes(episode.media_key("story", "story.md"), markdown.encode(), "text/markdown")
+    with catalog.session() as session:
+        record_story(session, episode.channel.name, episode.date, result)
+        record_media(session, episode.channel.name, episode.date, "story", episode.attempt, ref)
+        set_episode_status(session, episode.channel.name, episode.date, "in_progress", episode.attempt)
+    context.log.info(f"story '{result.title}': {result.word_count} words, {len(result.scenes)} scenes")
+    return dg.Output(result, metadata={
+        "preview": dg.MetadataValue.md(markdown),
+        "title": result.title,
+        "word_count": result.word_count,
+        "scene_count": len(result.scenes),
+        "provider": result.provider,
+        "source": result.source,
+        "attempt": episode.attempt,
+        "path": dg.MetadataValue.path(str(media_store.local_path(ref.key))),
+    })

@@ -1,0 +1,1 @@
+"""Audio helpers: WAV I/O, synthesis and measurement with numpy."""

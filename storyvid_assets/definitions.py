@@ -1,0 +1,45 @@
+"""The whole system in one screen: assets, checks, resources, jobs, schedules and sensors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dagster as dg
+
+from storyvid_assets.assets import images, music, narration, publishing, story, thumbnails, videos
+from storyvid_assets.assets.common import ASSET_GROUP
+from storyvid_assets.channels import load_channels
+from storyvid_assets.partitions import episode_partitions_def
+from storyvid_assets.resources import build_resources
+from storyvid_assets.schedules import channel_schedule
+from storyvid_assets.sensors import all_sensors
+
+ASSET_MODULES = [story, narration, images, music, videos, thumbnails, publishing]
+
+
+def build_episode_job() -> dg.UnresolvedAssetJobDefinition:
+    return dg.define_asset_job(
+        "episode_job",
+        selection=dg.AssetSelection.groups(ASSET_GROUP),
+        partitions_def=episode_partitions_def(),
+        description="Everything for one episode: story to publication.",
+    )
+
+
+def build_definitions(resources: dict[str, Any] | None = None) -> dg.Definitions:
+    """The code location; ``resources`` replaces the environment's resource set (tests, the demo)."""
+    channels = load_channels()
+    episode_job = build_episode_job()
+    return dg.Definitions(
+        assets=dg.load_assets_from_modules(ASSET_MODULES),
+        asset_checks=dg.load_asset_checks_from_modules(ASSET_MODULES),
+        jobs=[episode_job],
+        schedules=[channel_schedule(channel, episode_job) for channel in channels.values()],
+        sensors=all_sensors(),
+        resources=resources if resources is not None else build_resources(),
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions()

@@ -1,0 +1,240 @@
+"""Colour palettes: a base palette per time of day, graded by the scene's mood and the channel's genre."""
+
+from __future__ import annotations
+
+import colorsys
+from dataclasses import dataclass, fields, replace
+from typing import Literal
+
+Color = tuple[int, int, int]
+TimeOfDay = Literal["night", "dawn", "day", "sunset", "storm", "fog"]
+TIMES_OF_DAY: tuple[TimeOfDay, ...] = ("night", "dawn", "day", "sunset", "storm", "fog")
+
+
+@dataclass(frozen=True)
+class Palette:
+    """Every colour a scene is painted with; all of them pass through the same grade."""
+
+    sky_top: Color
+    sky_mid: Color
+    sky_horizon: Color
+    light: Color  # the sun or moon disc
+    glow: Color  # halo around the sun or moon, and rim light on the subject
+    far: Color  # distant landscape (mountains), hazed towards the horizon
+    mid: Color  # middle landscape (hills, forest, skyline)
+    near: Color  # foreground ground and silhouettes
+    face: Color  # lighter surfaces on silhouettes (clock faces, sails, ghosts)
+    water: Color
+    snow: Color
+    window: Color  # warm lit windows, candle flames
+    eye: Color  # animal eyes catching the light
+    accent: Color  # a saturated note: balloons, kites, flowers
+    gold: Color
+    wall: Color  # interior back wall
+    floor: Color  # interior floor
+
+
+def mix(a: Color, b: Color, t: float) -> Color:
+    """Linear blend from ``a`` (t=0) to ``b`` (t=1)."""
+    return (
+        round(a[0] + (b[0] - a[0]) * t),
+        round(a[1] + (b[1] - a[1]) * t),
+        round(a[2] + (b[2] - a[2]) * t),
+    )
+
+
+def scale(c: Color, k: float) -> Color:
+    """Brightness multiplied by ``k``, clipped to 0..255."""
+    return (min(255, round(c[0] * k)), min(255, round(c[1] * k)), min(255, round(c[2] * k)))
+
+
+def luminance(c: Color) -> float:
+    """Rec. 709 luma, 0..255."""
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+
+
+BASE_PALETTES: dict[TimeOfDay, Palette] = {
+    "night": Palette(
+        sky_top=(8, 12, 38),
+        sky_mid=(24, 34, 86),
+        sky_horizon=(66, 70, 132),
+        light=(250, 246, 222),
+        glow=(170, 190, 255),
+        far=(40, 48, 98),
+        mid=(24, 30, 66),
+        near=(10, 12, 28),
+        face=(196, 204, 232),
+        water=(18, 28, 70),
+        snow=(150, 166, 214),
+        window=(255, 196, 110),
+        eye=(255, 224, 96),
+        accent=(214, 76, 96),
+        gold=(232, 190, 90),
+        wall=(40, 40, 74),
+        floor=(22, 20, 38),
+    ),
+    "dawn": Palette(
+        sky_top=(58, 82, 156),
+        sky_mid=(198, 148, 172),
+        sky_horizon=(255, 204, 156),
+        light=(255, 240, 200),
+        glow=(255, 200, 150),
+        far=(150, 130, 168),
+        mid=(92, 82, 124),
+        near=(36, 30, 52),
+        face=(250, 226, 214),
+        water=(150, 130, 170),
+        snow=(242, 226, 236),
+        window=(255, 206, 130),
+        eye=(255, 226, 120),
+        accent=(228, 86, 92),
+        gold=(240, 196, 96),
+        wall=(190, 160, 160),
+        floor=(96, 70, 70),
+    ),
+    "day": Palette(
+        sky_top=(60, 128, 214),
+        sky_mid=(124, 180, 234),
+        sky_horizon=(206, 228, 244),
+        light=(255, 252, 236),
+        glow=(255, 244, 210),
+        far=(128, 160, 196),
+        mid=(70, 124, 92),
+        near=(34, 66, 42),
+        face=(250, 248, 240),
+        water=(60, 120, 180),
+        snow=(244, 248, 255),
+        window=(255, 222, 150),
+        eye=(255, 230, 120),
+        accent=(224, 64, 60),
+        gold=(240, 200, 80),
+        wall=(226, 214, 190),
+        floor=(140, 104, 72),
+    ),
+    "sunset": Palette(
+        sky_top=(36, 38, 98),
+        sky_mid=(196, 88, 112),
+        sky_horizon=(255, 170, 84),
+        light=(255, 226, 150),
+        glow=(255, 150, 80),
+        far=(142, 78, 110),
+        mid=(78, 44, 76),
+        near=(30, 16, 36),
+        face=(255, 214, 180),
+        water=(120, 60, 96),
+        snow=(246, 200, 200),
+        window=(255, 200, 110),
+        eye=(255, 220, 100),
+        accent=(232, 70, 80),
+        gold=(246, 190, 80),
+        wall=(150, 90, 90),
+        floor=(70, 36, 44),
+    ),
+    "storm": Palette(
+        sky_top=(26, 30, 38),
+        sky_mid=(56, 62, 74),
+        sky_horizon=(98, 104, 112),
+        light=(230, 236, 255),
+        glow=(180, 196, 255),
+        far=(66, 72, 82),
+        mid=(40, 44, 52),
+        near=(14, 16, 20),
+        face=(170, 178, 190),
+        water=(34, 42, 52),
+        snow=(170, 178, 190),
+        window=(250, 196, 110),
+        eye=(240, 220, 110),
+        accent=(176, 60, 60),
+        gold=(200, 170, 90),
+        wall=(60, 62, 70),
+        floor=(30, 30, 34),
+    ),
+    "fog": Palette(
+        sky_top=(132, 142, 152),
+        sky_mid=(168, 174, 180),
+        sky_horizon=(200, 202, 204),
+        light=(250, 250, 244),
+        glow=(230, 230, 226),
+        far=(168, 172, 178),
+        mid=(120, 126, 134),
+        near=(56, 60, 66),
+        face=(226, 228, 230),
+        water=(140, 148, 156),
+        snow=(226, 230, 236),
+        window=(250, 210, 140),
+        eye=(250, 226, 130),
+        accent=(190, 80, 80),
+        gold=(220, 190, 110),
+        wall=(150, 150, 150),
+        floor=(80, 78, 76),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Grade:
+    """A colour grade: tint towards a hue, then saturation, brightness and contrast around mid-grey."""
+
+    tint: Color = (128, 128, 128)
+    tint_amount: float = 0.0
+    saturation: float = 1.0
+    brightness: float = 1.0
+    contrast: float = 1.0
+
+
+MOOD_GRADES: dict[str, Grade] = {
+    "calm": Grade(tint=(255, 214, 170), tint_amount=0.06),
+    "dreamy": Grade(tint=(214, 150, 255), tint_amount=0.12, saturation=1.05, brightness=1.05, contrast=0.92),
+    "tense": Grade(tint=(90, 170, 160), tint_amount=0.12, saturation=0.8, brightness=0.92, contrast=1.12),
+    "dark": Grade(tint=(40, 60, 110), tint_amount=0.16, saturation=0.7, brightness=0.78, contrast=1.1),
+    "epic": Grade(tint=(255, 150, 60), tint_amount=0.08, saturation=1.18, brightness=1.02, contrast=1.15),
+    "playful": Grade(tint=(255, 230, 120), tint_amount=0.06, saturation=1.28, brightness=1.1, contrast=1.02),
+    "melancholy": Grade(tint=(110, 130, 170), tint_amount=0.14, saturation=0.68, brightness=0.92, contrast=0.95),
+}
+
+GENRE_GRADES: dict[str, Grade] = {
+    "bedtime": Grade(tint=(255, 190, 210), tint_amount=0.06, saturation=1.04, brightness=1.04, contrast=0.95),
+    "horror": Grade(tint=(70, 130, 100), tint_amount=0.12, saturation=0.66, brightness=0.82, contrast=1.15),
+    "mystery": Grade(tint=(60, 90, 140), tint_amount=0.1, saturation=0.8, brightness=0.9, contrast=1.08),
+    "adventure": Grade(tint=(255, 170, 90), tint_amount=0.05, saturation=1.12, contrast=1.05),
+    "fantasy": Grade(tint=(180, 130, 255), tint_amount=0.08, saturation=1.1),
+    "scifi": Grade(tint=(80, 200, 230), tint_amount=0.1, saturation=1.05, contrast=1.08),
+    "comedy": Grade(tint=(255, 230, 140), tint_amount=0.05, saturation=1.2, brightness=1.06),
+}
+
+
+def grade_color(c: Color, grade: Grade) -> Color:
+    """Apply ``grade`` to one colour."""
+    r, g, b = (v / 255.0 for v in mix(c, grade.tint, grade.tint_amount))
+    h, lum, s = colorsys.rgb_to_hls(r, g, b)
+    r, g, b = colorsys.hls_to_rgb(h, lum, min(1.0, s * grade.saturation))
+    out = []
+    for v in (r, g, b):
+        v = (v * grade.brightness - 0.5) * grade.contrast + 0.5
+        out.append(min(255, max(0, round(v * 255))))
+    return (out[0], out[1], out[2])
+
+
+def combine(a: Grade, b: Grade) -> Grade:
+    """Apply ``a`` then ``b``, approximated as one grade."""
+    total = a.tint_amount + b.tint_amount
+    tint = mix(a.tint, b.tint, b.tint_amount / total) if total > 0 else a.tint
+    return Grade(
+        tint=tint,
+        tint_amount=min(0.35, total),
+        saturation=a.saturation * b.saturation,
+        brightness=a.brightness * b.brightness,
+        contrast=a.contrast * b.contrast,
+    )
+
+
+def grade_for(mood: str, genre: str) -> Grade:
+    """The grade of a scene in ``mood`` on a channel of ``genre`` (unknown names grade neutrally)."""
+    return combine(MOOD_GRADES.get(mood.lower(), Grade()), GENRE_GRADES.get(genre.lower(), Grade()))
+
+
+def graded_palette(time_of_day: TimeOfDay, mood: str, genre: str) -> Palette:
+    """The base palette of ``time_of_day`` with the mood/genre grade applied to every colour."""
+    grade = grade_for(mood, genre)
+    base = BASE_PALETTES[time_of_day]
+    return replace(base, **{f.name: grade_color(getattr(base, f.name), grade) for f in fields(base)})

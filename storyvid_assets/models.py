@@ -1,0 +1,295 @@
+"""Pydantic payloads that cross a boundary: between assets, providers, the catalog and the renderer.
+
+Every asset's output is one of these models; the manifest IO manager stores it as JSON in the media
+store, and media bytes live in the media store under the keys the models point to.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+WORD_RE = re.compile(r"[A-Za-z0-9']+")
+
+Audience = Literal["general", "kids"]
+FormatName = Literal["16:9", "9:16", "1:1"]
+Platform = Literal["local", "youtube", "instagram", "tiktok", "facebook"]
+
+FORMAT_SIZES: dict[str, tuple[int, int]] = {
+    "16:9": (1920, 1080),
+    "9:16": (1080, 1920),
+    "1:1": (1080, 1080),
+}
+
+
+def count_words(text: str) -> int:
+    """Words as a reader counts them (letters, digits, apostrophes)."""
+    return len(WORD_RE.findall(text))
+
+
+def format_slug(fmt: str) -> str:
+    """File-name-safe form of a format name: ``16:9`` -> ``16x9``."""
+    return fmt.replace(":", "x")
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --------------------------------------------------------------------------- story
+
+
+class Character(Frozen):
+    name: str
+    role: str  # e.g. "hero", "friend", "mentor", "antagonist"
+    description: str  # short visual description reused in every image prompt
+
+
+class Scene(Frozen):
+    index: int = Field(ge=0)
+    beat: str  # setup | inciting_incident | rising_action | climax | resolution
+    narration: str
+    image_prompt: str
+    mood: str = "calm"
+
+
+class Story(Frozen):
+    title: str
+    logline: str
+    genre: str
+    setting: str
+    characters: list[Character]
+    scenes: list[Scene]
+    language: str = "en"
+    provider: str  # which story writer produced it ("local", "script", "openai", ...)
+    source: Literal["generated", "script"] = "generated"
+    attempt: int = 1
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def text(self) -> str:
+        return "\n\n".join(s.narration for s in self.scenes)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def word_count(self) -> int:
+        return count_words(self.text)
+
+
+# --------------------------------------------------------------------------- voice & narration
+
+
+class VoiceSettings(Frozen):
+    voice: str = "en-us"  # provider voice id (espeak-ng voice name for the local provider)
+    rate: int = Field(default=165, ge=80, le=450)  # words per minute
+    pitch: int = Field(default=50, ge=0, le=99)
+    language: str = "en"
+
+
+class WordTiming(Frozen):
+    text: str
+    start: float  # seconds from the start of the narration audio
+    end: float
+
+
+class SentenceTiming(Frozen):
+    text: str
+    start: float
+    end: float
+    scene_index: int
+    words: list[WordTiming]
+
+
+class SceneSpan(Frozen):
+    scene_index: int
+    start: float
+    end: float
+
+
+class SpeechResult(BaseModel):
+    """What a speech provider returns: mono 16-bit PCM WAV bytes and measured timings."""
+
+    wav: bytes
+    sample_rate: int
+    duration: float
+    sentences: list[SentenceTiming]
+    scenes: list[SceneSpan]
+    provider: str
+    voice: str
+
+
+class MediaRef(Frozen):
+    """A file in the media store: its key, checksum and size."""
+
+    key: str
+    sha256: str
+    bytes: int
+    content_type: str
+
+
+class Narration(Frozen):
+    audio: MediaRef  # WAV
+    duration: float
+    sample_rate: int
+    sentences: list[SentenceTiming]
+    scenes: list[SceneSpan]
+    srt: MediaRef
+    vtt: MediaRef
+    provider: str
+    voice: str
+    attempt: int = 1
+
+    @property
+    def words(self) -> list[WordTiming]:
+        return [w for s in self.sentences for w in s.words]
+
+
+# --------------------------------------------------------------------------- images & music
+
+
+class ImageStyle(Frozen):
+    mood: str = "calm"
+    genre: str = "bedtime"
+    seed: int = 0
+
+
+class SceneImage(Frozen):
+    scene_index: int
+    image: MediaRef
+    width: int
+    height: int
+    prompt: str
+    provider: str
+    focal_point: tuple[float, float] | None = None  # normalised (x, y) of the main subject
+
+
+class SceneImages(Frozen):
+    images: list[SceneImage]
+    attempt: int = 1
+
+
+class LicenceEvidence(Frozen):
+    """Proof that a generated or licensed piece of media may be published."""
+
+    provider: str
+    licence_id: str
+    terms: str
+    prompt: str
+    created_at: datetime
+
+
+class MusicResult(BaseModel):
+    wav: bytes
+    sample_rate: int
+    duration: float
+    peak_dbfs: float
+    licence: LicenceEvidence
+    provider: str
+
+
+class MusicBed(Frozen):
+    audio: MediaRef
+    duration: float
+    mood: str
+    peak_dbfs: float
+    licence: LicenceEvidence
+    provider: str
+    attempt: int = 1
+
+
+# --------------------------------------------------------------------------- video
+
+
+class RenderedVideo(Frozen):
+    format: str  # "16:9" | "9:16" | "1:1"
+    video: MediaRef
+    width: int
+    height: int
+    duration: float
+    fps: float
+    preset: str
+    encoder: str
+    metadata: dict[str, str | float | int | bool] = Field(default_factory=dict)
+
+
+class EpisodeVideos(Frozen):
+    videos: list[RenderedVideo]
+    attempt: int = 1
+
+    def by_format(self, fmt: str) -> RenderedVideo:
+        for video in self.videos:
+            if video.format == fmt:
+                return video
+        raise KeyError(f"no video in format {fmt!r}; rendered: {[v.format for v in self.videos]}")
+
+
+class Thumbnail(Frozen):
+    name: str  # e.g. "youtube_a", "cover_9x16_a"
+    image: MediaRef
+    width: int
+    height: int
+    variant: str  # "a" | "b"
+
+
+class EpisodeThumbnails(Frozen):
+    thumbnails: list[Thumbnail]
+    scene_index: int  # the scene the thumbnails were made from
+
+
+# --------------------------------------------------------------------------- publishing
+
+
+class PlatformMetadataItem(Frozen):
+    platform: Platform
+    title: str
+    description: str
+    hashtags: list[str]
+    made_for_kids: bool
+    contains_synthetic_media: bool = True
+    category_id: str | None = None
+    language: str = "en"
+
+
+class PlatformMetadata(Frozen):
+    items: list[PlatformMetadataItem]
+    content_marker: str  # unique marker for dedup, embedded in descriptions
+
+    def for_platform(self, platform: str) -> PlatformMetadataItem:
+        for item in self.items:
+            if item.platform == platform:
+                return item
+        raise KeyError(f"no metadata for platform {platform!r}")
+
+
+class PublishItem(Frozen):
+    """One video handed to a publisher."""
+
+    channel: str
+    date: str
+    format: str
+    video_path: str  # local filesystem path of the rendered file
+    video_sha256: str
+    thumbnail_path: str | None
+    captions_path: str | None  # SRT
+    metadata: PlatformMetadataItem
+    content_marker: str
+    duration: float
+    width: int
+    height: int
+
+
+class PlatformPost(Frozen):
+    platform: Platform
+    format: str
+    post_id: str
+    url: str
+    status: str  # "published" | "processing" | "scheduled" | "deferred" | "failed"
+    attempts: int = 1
+
+
+class Publication(Frozen):
+    posts: list[PlatformPost]
+    library_index: str | None = None  # local library index.html path

@@ -1,0 +1,124 @@
+"""The local channel library: a folder per episode and format, a JSON per item, an index.html gallery."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import shutil
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from storyvid_assets.models import PlatformPost, PublishItem, format_slug
+
+ITEM_FILE = "item.json"
+
+
+class LibraryItem(BaseModel):
+    """What the library keeps about one published video (written as ``item.json``)."""
+
+    post_id: str
+    channel: str
+    date: str
+    format: str
+    title: str
+    description: str
+    hashtags: list[str]
+    video: str  # file names relative to the item folder
+    thumbnail: str | None
+    captions: str | None
+    vtt: str | None
+    sha256: str
+    duration: float
+    width: int
+    height: int
+
+
+def _copy_atomic(src: Path, dst: Path) -> None:
+    tmp = dst.with_name(f".tmp-{dst.name}")
+    shutil.copyfile(src, tmp)
+    os.replace(tmp, dst)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".tmp-{path.name}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def publish_to_library(root: Path, item: PublishItem) -> PlatformPost:
+    """Copy the video (and thumbnail, captions) into the library and refresh the index; idempotent."""
+    slug = format_slug(item.format)
+    folder = root / item.channel / item.date / slug
+    folder.mkdir(parents=True, exist_ok=True)
+    _copy_atomic(Path(item.video_path), folder / "video.mp4")
+    thumbnail = captions = vtt = None
+    if item.thumbnail_path:
+        thumbnail = "thumbnail" + Path(item.thumbnail_path).suffix
+        _copy_atomic(Path(item.thumbnail_path), folder / thumbnail)
+    if item.captions_path:
+        captions = "captions.srt"
+        _copy_atomic(Path(item.captions_path), folder / captions)
+        vtt_source = Path(item.captions_path).with_suffix(".vtt")
+        if vtt_source.exists():
+            vtt = "captions.vtt"
+            _copy_atomic(vtt_source, folder / vtt)
+    post_id = f"{item.channel}-{item.date}-{slug}"
+    record = LibraryItem(
+        post_id=post_id, channel=item.channel, date=item.date, format=item.format, title=item.metadata.title,
+        description=item.metadata.description, hashtags=item.metadata.hashtags, video="video.mp4",
+        thumbnail=thumbnail, captions=captions, vtt=vtt, sha256=item.video_sha256, duration=item.duration,
+        width=item.width, height=item.height,
+    )
+    _write_atomic(folder / ITEM_FILE, record.model_dump_json(indent=2))
+    write_index(root)
+    return PlatformPost(platform="local", format=item.format, post_id=post_id,
+                        url=(folder / "video.mp4").as_uri(), status="published")
+
+
+def library_items(root: Path) -> list[tuple[Path, LibraryItem]]:
+    """Every item in the library, newest date first."""
+    found = []
+    for path in root.glob(f"*/*/*/{ITEM_FILE}"):
+        found.append((path.parent, LibraryItem.model_validate(json.loads(path.read_text(encoding="utf-8")))))
+    return sorted(found, key=lambda pair: (pair[1].date, pair[1].channel, pair[1].format), reverse=True)
+
+
+def render_index(root: Path) -> str:
+    cards = []
+    for folder, item in library_items(root):
+        rel = folder.relative_to(root).as_posix()
+        poster = f' poster="{rel}/{item.thumbnail}"' if item.thumbnail else ""
+        track = (f'<track kind="captions" src="{rel}/{item.vtt}" srclang="en" label="English" default>'
+                 if item.vtt else "")
+        tags = " ".join(html.escape(t) for t in item.hashtags)
+        cards.append(
+            f'<article class="card f{format_slug(item.format)}" data-post-id="{html.escape(item.post_id)}">'
+            f'<video controls preload="metadata"{poster} src="{rel}/{item.video}">{track}</video>'
+            f"<h2>{html.escape(item.title)}</h2>"
+            f'<p class="meta">{html.escape(item.channel)} · {item.date} · {html.escape(item.format)} · '
+            f"{item.width}x{item.height} · {item.duration:.1f} s</p>"
+            f"<p>{html.escape(item.description).replace(chr(10), '<br>')}</p><p class=tags>{tags}</p></article>"
+        )
+    body = "\n".join(cards) or "<p>No videos published yet. Run <code>make demo</code>.</p>"
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>StoryVid library</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{{font-family:system-ui,sans-serif;background:#111;color:#eee;margin:2rem}}
+main{{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:1.5rem}}
+.card{{background:#1d1d1d;border-radius:12px;padding:1rem}} video{{width:100%;border-radius:8px;background:#000}}
+.f9x16 video{{max-height:520px}} .meta,.tags{{color:#9ab;font-size:.85rem}} h2{{font-size:1.1rem}}
+</style></head>
+<body><h1>StoryVid library</h1><main>
+{body}
+</main></body></html>
+"""
+
+
+def write_index(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    index = root / "index.html"
+    _write_atomic(index, render_index(root))
+    return index
