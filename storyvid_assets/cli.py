@@ -14,6 +14,7 @@ from pathlib import Path
 import dagster as dg
 
 from storyvid_assets.errors import StoryVidError
+from storyvid_assets.review.cli import register as register_review
 from storyvid_assets.settings import storyvid_home
 
 
@@ -110,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-SUBCOMMANDS: list = []
+SUBCOMMANDS: list = [register_review]
 
 
 def main(argv: list[str] | None = None) -> int:

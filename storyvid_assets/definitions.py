@@ -6,22 +6,21 @@ from typing import Any
 
 import dagster as dg
 
-from storyvid_assets.assets import images, music, narration, publishing, story, thumbnails, videos
+from storyvid_assets.assets import images, moderation, music, narration, publishing, story, thumbnails, uploads, videos
 from storyvid_assets.assets.common import ASSET_GROUP
 from storyvid_assets.channels import load_channels
-from storyvid_assets.partitions import episode_partitions_def
+from storyvid_assets.executors import run_executor
 from storyvid_assets.resources import build_resources
 from storyvid_assets.schedules import channel_schedule
 from storyvid_assets.sensors import all_sensors
 
-ASSET_MODULES = [story, narration, images, music, videos, thumbnails, publishing]
+ASSET_MODULES = [story, narration, images, music, videos, thumbnails, publishing, uploads, moderation]
 
 
 def build_episode_job() -> dg.UnresolvedAssetJobDefinition:
     return dg.define_asset_job(
         "episode_job",
         selection=dg.AssetSelection.groups(ASSET_GROUP),
-        partitions_def=episode_partitions_def(),
         description="Everything for one episode: story to publication.",
     )
 
@@ -36,6 +35,7 @@ def build_definitions(resources: dict[str, Any] | None = None) -> dg.Definitions
         jobs=[episode_job],
         schedules=[channel_schedule(channel, episode_job) for channel in channels.values()],
         sensors=all_sensors(),
+        executor=run_executor(),
         resources=resources if resources is not None else build_resources(),
     )
 

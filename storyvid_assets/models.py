@@ -10,7 +10,7 @@ import re
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field
 
 WORD_RE = re.compile(r"[A-Za-z0-9']+")
 
@@ -68,12 +68,10 @@ class Story(Frozen):
     source: Literal["generated", "script"] = "generated"
     attempt: int = 1
 
-    @computed_field  # type: ignore[prop-decorator]
     @property
     def text(self) -> str:
         return "\n\n".join(s.narration for s in self.scenes)
 
-    @computed_field  # type: ignore[prop-decorator]
     @property
     def word_count(self) -> int:
         return count_words(self.text)
@@ -293,3 +291,81 @@ class PlatformPost(Frozen):
 class Publication(Frozen):
     posts: list[PlatformPost]
     library_index: str | None = None  # local library index.html path
+
+
+# --------------------------------------------------------------------------- distribution (platform uploads)
+
+PostKind = Literal["video", "short", "reel", "feed"]
+UploadStatus = Literal[
+    "pending", "uploading", "processing", "scheduled", "published", "deferred", "failed", "skipped", "in_progress"
+]
+POSTED_STATUSES = frozenset({"processing", "scheduled", "published"})
+
+
+class PostOptions(Frozen):
+    """How one video is posted on one platform: the kind of post, who sees it, when, and its dedup marker."""
+
+    kind: PostKind = "video"
+    privacy: Literal["public", "unlisted", "private"] = "public"
+    publish_at: datetime | None = None  # scheduled publication (YouTube, Facebook); None = now
+    marker: str  # unique per (episode, format): found among recent posts before anything is re-created
+    account: str = "default"
+
+
+class UploadOutcome(Frozen):
+    """Where one (format, platform, account) upload stands after a publishing attempt."""
+
+    platform: Platform
+    format: str
+    account: str = "default"
+    kind: PostKind = "video"
+    status: UploadStatus
+    post_id: str | None = None
+    url: str | None = None
+    attempts: int = 0  # publishing runs that worked on this upload
+    retries: int = 0  # step retries in the latest run
+    error: str | None = None
+    deferred_until: datetime | None = None
+    alert: str | None = None  # the review item / admin alert opened for it
+
+
+class Uploads(Frozen):
+    """The ``uploads`` asset: every upload of the episode and its state."""
+
+    outcomes: list[UploadOutcome]
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+
+class PostMetrics(Frozen):
+    """Counters of one post on one day, as the platform reports them."""
+
+    platform: Platform
+    post_id: str
+    day: str
+    views: int = 0
+    likes: int = 0
+    comments: int = 0
+    shares: int = 0
+    watch_time_s: float = 0.0
+    extra: dict[str, float | int | str] = Field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- cloud AI providers
+
+ProviderTier = Literal["premium", "standard", "budget"]
+UsageOutcome = Literal["served", "invalid", "failed", "skipped", "cache_hit"]
+
+
+class ProviderUsage(Frozen):
+    """What one provider call used and cost; the cost ledger stores one row per instance."""
+
+    kind: str  # story | metadata | speech | images | music
+    provider: str  # name in the fallback chain: "openai", "anthropic", "local", ...
+    model: str
+    tier: ProviderTier | None = None
+    units: dict[str, float] = Field(default_factory=dict)  # input_tokens, output_tokens, characters, images, seconds
+    cost_usd: float = 0.0
+    outcome: UsageOutcome = "served"
+    detail: str = ""  # why a call failed or was skipped (never holds a secret)

@@ -1,7 +1,5 @@
 """Shared pieces of the asset bodies: which episode a run is making, and metadata for the UI."""
 
-from __future__ import annotations
-
 import base64
 import io
 from typing import Any

@@ -1,13 +1,13 @@
 """Scene images: one illustration per scene, large enough for every format's crop."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from storyvid_assets.assets.common import ASSET_GROUP, current_episode, inline_thumbnail_md
 from storyvid_assets.catalog.repository import record_media
 from storyvid_assets.models import ImageStyle, SceneImage, SceneImages, Story
 from storyvid_assets.partitions import episode_partitions_def
+from storyvid_assets.providers.config import POOLS
+from storyvid_assets.providers.scope import attribute, episode_scope
 from storyvid_assets.resources.catalog import CatalogResource
 from storyvid_assets.resources.images import ImageProvider
 from storyvid_assets.resources.media_store import MediaStore
@@ -20,6 +20,7 @@ SCENE_IMAGE_SIZE = 2048  # square, so 16:9, 9:16 and 1:1 crops of 1920 px stay s
     group_name=ASSET_GROUP,
     kinds={"image"},
     io_manager_key="manifest_io_manager",
+    pool=POOLS["images"],
 )
 def scene_images(
     context: dg.AssetExecutionContext, story: Story, image_provider: ImageProvider, catalog: CatalogResource,
@@ -29,9 +30,11 @@ def scene_images(
     episode = current_episode(context, catalog)
     made: list[SceneImage] = []
     previews: list[str] = []
+    providers = episode_scope(context)
     for scene in story.scenes:
         style = ImageStyle(mood=scene.mood, genre=story.genre, seed=episode.seed + scene.index)
-        generated = image_provider.generate(scene.image_prompt, style, SCENE_IMAGE_SIZE, SCENE_IMAGE_SIZE)
+        with attribute(providers):
+            generated = image_provider.generate(scene.image_prompt, style, SCENE_IMAGE_SIZE, SCENE_IMAGE_SIZE)
         ref = media_store.put_bytes(episode.media_key("scene_images", f"scene-{scene.index:02d}.png"),
                                     generated.png, "image/png")
         made.append(SceneImage(scene_index=scene.index, image=ref, width=generated.width, height=generated.height,
@@ -50,4 +53,5 @@ def scene_images(
         "provider": made[0].provider,
         "folder": dg.MetadataValue.path(str(media_store.local_path(made[0].image.key).parent)),
         "preview": dg.MetadataValue.md(" ".join(previews)),
+        **providers.metadata(),
     })

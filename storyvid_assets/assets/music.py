@@ -1,13 +1,13 @@
 """Music: a background bed as long as the narration, in the channel's mood."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from storyvid_assets.assets.common import ASSET_GROUP, current_episode, media_metadata
 from storyvid_assets.catalog.repository import record_media
 from storyvid_assets.models import MusicBed, Narration
 from storyvid_assets.partitions import episode_partitions_def
+from storyvid_assets.providers.config import POOLS
+from storyvid_assets.providers.scope import provider_scope
 from storyvid_assets.resources.catalog import CatalogResource
 from storyvid_assets.resources.media_store import MediaStore
 from storyvid_assets.resources.music import MusicProvider
@@ -20,6 +20,7 @@ TAIL_S = 2.0  # music runs a little past the narration so the end card is not si
     group_name=ASSET_GROUP,
     kinds={"audio"},
     io_manager_key="manifest_io_manager",
+    pool=POOLS["music"],
 )
 def music(
     context: dg.AssetExecutionContext, narration: Narration, music_provider: MusicProvider, catalog: CatalogResource,
@@ -28,7 +29,8 @@ def music(
     """Background music at least as long as the narration, with its licence evidence."""
     episode = current_episode(context, catalog)
     mood = episode.channel.music.mood
-    composed = music_provider.compose(mood, narration.duration + TAIL_S, episode.seed)
+    with provider_scope(context) as providers:
+        composed = music_provider.compose(mood, narration.duration + TAIL_S, episode.seed)
     ref = media_store.put_bytes(episode.media_key("music", "music.wav"), composed.wav, "audio/wav")
     with catalog.session() as session:
         record_media(session, episode.channel.name, episode.date, "music", episode.attempt, ref,
@@ -42,4 +44,5 @@ def music(
         "peak_dbfs": round(bed.peak_dbfs, 2),
         "provider": bed.provider,
         "licence": dg.MetadataValue.json(bed.licence.model_dump(mode="json")),
+        **providers.metadata(),
     })

@@ -1,13 +1,13 @@
 """Narration: the story spoken, with measured sentence and word timings and caption files."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from storyvid_assets.assets.common import ASSET_GROUP, current_episode, media_metadata
 from storyvid_assets.catalog.repository import record_media
 from storyvid_assets.models import Narration, Story
 from storyvid_assets.partitions import episode_partitions_def
+from storyvid_assets.providers.config import POOLS
+from storyvid_assets.providers.scope import provider_scope
 from storyvid_assets.resources.catalog import CatalogResource
 from storyvid_assets.resources.media_store import MediaStore
 from storyvid_assets.resources.speech import SpeechProvider
@@ -19,6 +19,7 @@ from storyvid_assets.speech.captions import build_cues, to_srt, to_vtt
     group_name=ASSET_GROUP,
     kinds={"audio"},
     io_manager_key="manifest_io_manager",
+    pool=POOLS["speech"],
 )
 def narration(
     context: dg.AssetExecutionContext, story: Story, speech_provider: SpeechProvider, catalog: CatalogResource,
@@ -27,9 +28,10 @@ def narration(
     """The narrator reads the story; timings are measured from the audio; SRT and WebVTT captions."""
     episode = current_episode(context, catalog)
     voice = episode.channel.narrator
-    context.log.info(f"narrating {len(story.scenes)} scenes with {speech_provider.__class__.__name__} voice {voice.voice}")
-    spoken = speech_provider.synthesize([s.narration for s in story.scenes], voice)
-    cues = build_cues(spoken.sentences)
+    context.log.info(f"narrating {len(story.scenes)} scenes, voice {voice.voice} ({type(speech_provider).__name__})")
+    with provider_scope(context) as providers:
+        spoken = speech_provider.synthesize([s.narration for s in story.scenes], voice)
+    cues = build_cues(spoken.sentences, end_limit=spoken.duration)
     audio = media_store.put_bytes(episode.media_key("narration", "narration.wav"), spoken.wav, "audio/wav")
     srt = media_store.put_bytes(episode.media_key("narration", "captions.srt"), to_srt(cues).encode(), "text/srt")
     vtt = media_store.put_bytes(episode.media_key("narration", "captions.vtt"), to_vtt(cues).encode(), "text/vtt")
@@ -57,4 +59,5 @@ def narration(
             "| word | start | end |\n|---|---|---|\n"
             + "\n".join(f"| {w.text} | {w.start:.2f} | {w.end:.2f} |" for w in words[:12])
         ),
+        **providers.metadata(),
     })

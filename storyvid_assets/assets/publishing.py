@@ -1,7 +1,5 @@
 """Platform metadata and publication to the channel's platforms (the local library by default)."""
 
-from __future__ import annotations
-
 import hashlib
 
 import dagster as dg
@@ -21,6 +19,8 @@ from storyvid_assets.models import (
     Thumbnail,
 )
 from storyvid_assets.partitions import episode_partitions_def
+from storyvid_assets.providers.config import POOLS
+from storyvid_assets.providers.scope import attribute, episode_scope
 from storyvid_assets.resources.catalog import CatalogResource
 from storyvid_assets.resources.media_store import MediaStore
 from storyvid_assets.resources.publisher import Publisher
@@ -43,6 +43,7 @@ def cover_for(video: RenderedVideo, thumbnails: EpisodeThumbnails) -> Thumbnail 
     group_name=ASSET_GROUP,
     kinds={"text"},
     io_manager_key="manifest_io_manager",
+    pool=POOLS["metadata"],
 )
 def platform_metadata(
     context: dg.AssetExecutionContext, story: Story, story_writer: StoryWriter, catalog: CatalogResource
@@ -50,15 +51,18 @@ def platform_metadata(
     """Title, description and hashtags for each platform the channel publishes to, within its limits."""
     episode = current_episode(context, catalog)
     channel = episode.channel
-    result = story_writer.write_metadata(MetadataRequest(
-        story=story, channel=channel.name, channel_display_name=channel.display_name, audience=channel.audience,
-        platforms=list(dict.fromkeys(["local", *channel.platforms])), hashtags=channel.hashtags,
-        content_marker=content_marker(channel.name, episode.date),
-    ))
+    providers = episode_scope(context)
+    with attribute(providers):
+        result = story_writer.write_metadata(MetadataRequest(
+            story=story, channel=channel.name, channel_display_name=channel.display_name, audience=channel.audience,
+            platforms=list(dict.fromkeys(["local", *channel.platforms])), hashtags=channel.hashtags,
+            content_marker=content_marker(channel.name, episode.date),
+        ))
     table = "| platform | title | chars | hashtags |\n|---|---|---|---|\n" + "\n".join(
         f"| {i.platform} | {i.title} | {len(i.description)} | {' '.join(i.hashtags)} |" for i in result.items
     )
-    return dg.Output(result, metadata={"platforms": dg.MetadataValue.md(table), "marker": result.content_marker})
+    return dg.Output(result, metadata={"platforms": dg.MetadataValue.md(table), "marker": result.content_marker,
+                                       **providers.metadata()})
 
 
 @dg.asset(

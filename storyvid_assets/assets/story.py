@@ -1,16 +1,17 @@
 """The story: title, logline, scenes with narration text and image prompts."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from storyvid_assets.assets.common import ASSET_GROUP, Episode, current_episode
 from storyvid_assets.catalog.repository import record_media, record_story, set_episode_status
 from storyvid_assets.models import Story
 from storyvid_assets.partitions import episode_partitions_def
+from storyvid_assets.providers.config import POOLS
+from storyvid_assets.providers.scope import provider_scope
 from storyvid_assets.resources.catalog import CatalogResource
 from storyvid_assets.resources.media_store import MediaStore
 from storyvid_assets.resources.story_writer import StoryRequest, StoryWriter
+from storyvid_assets.story.script import find_script, parse_script, word_bound_warning
 
 
 def story_request(episode: Episode) -> StoryRequest:
@@ -37,6 +38,7 @@ def story_markdown(story: Story) -> str:
     group_name=ASSET_GROUP,
     kinds={"python", "text"},
     io_manager_key="manifest_io_manager",
+    pool=POOLS["story"],
 )
 def story(
     context: dg.AssetExecutionContext, story_writer: StoryWriter, catalog: CatalogResource, media_store: MediaStore
@@ -46,8 +48,14 @@ def story(
     Uses the operator's script at ``stories/<channel>/<date>.md`` when there is one.
     """
     episode = current_episode(context, catalog)
-    written = story_writer.write_story(story_request(episode))
+    request = story_request(episode)
+    script = find_script(episode.channel.name, episode.date)
+    with provider_scope(context) as providers:
+        written = parse_script(script, request) if script else story_writer.write_story(request)
     result = written.model_copy(update={"attempt": episode.attempt})
+    warning = word_bound_warning(result, request) if script else None
+    if warning:
+        context.log.warning(f"{script}: {warning}")
     markdown = story_markdown(result)
     ref = media_store.put_bytes(episode.media_key("story", "story.md"), markdown.encode(), "text/markdown")
     with catalog.session() as session:
@@ -62,6 +70,9 @@ def story(
         "scene_count": len(result.scenes),
         "provider": result.provider,
         "source": result.source,
+        **({"script": dg.MetadataValue.path(str(script))} if script else {}),
+        **({"warning": warning} if warning else {}),
         "attempt": episode.attempt,
         "path": dg.MetadataValue.path(str(media_store.local_path(ref.key))),
+        **providers.metadata(),
     })

@@ -141,9 +141,9 @@ class Canvas:
         self._glow += (cone * strength)[:, :, None] * np.asarray(color, np.float32)[None, None, :]
 
     def composite_glow(self) -> None:
-        """Add the glow buffer onto the picture (screen-like: additive, clipped)."""
+        """Screen-blend the glow buffer onto the picture: bright areas brighten gently instead of clipping."""
         if not self._glow.any():
             return
         small = Image.fromarray(np.clip(self._glow, 0, 255).astype(np.uint8), "RGB")
-        self.image = ImageChops.add(self.image, small.resize((self.width, self.height), Image.Resampling.BICUBIC))
+        self.image = ImageChops.screen(self.image, small.resize((self.width, self.height), Image.Resampling.BICUBIC))
         self._glow[:] = 0

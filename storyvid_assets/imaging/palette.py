@@ -215,16 +215,20 @@ def grade_color(c: Color, grade: Grade) -> Color:
     return (out[0], out[1], out[2])
 
 
+def _clamp(v: float, lo: float, hi: float) -> float:
+    return min(hi, max(lo, v))
+
+
 def combine(a: Grade, b: Grade) -> Grade:
-    """Apply ``a`` then ``b``, approximated as one grade."""
+    """Apply ``a`` then ``b``, approximated as one grade, kept within limits so no scene goes murky or garish."""
     total = a.tint_amount + b.tint_amount
     tint = mix(a.tint, b.tint, b.tint_amount / total) if total > 0 else a.tint
     return Grade(
         tint=tint,
-        tint_amount=min(0.35, total),
-        saturation=a.saturation * b.saturation,
-        brightness=a.brightness * b.brightness,
-        contrast=a.contrast * b.contrast,
+        tint_amount=min(0.22, total),
+        saturation=_clamp(a.saturation * b.saturation, 0.55, 1.3),
+        brightness=_clamp(a.brightness * b.brightness, 0.82, 1.12),
+        contrast=_clamp(a.contrast * b.contrast, 0.88, 1.15),
     )
 
 
@@ -233,8 +237,15 @@ def grade_for(mood: str, genre: str) -> Grade:
     return combine(MOOD_GRADES.get(mood.lower(), Grade()), GENRE_GRADES.get(genre.lower(), Grade()))
 
 
-def graded_palette(time_of_day: TimeOfDay, mood: str, genre: str) -> Palette:
-    """The base palette of ``time_of_day`` with the mood/genre grade applied to every colour."""
+def blend(a: Palette, b: Palette, t: float) -> Palette:
+    """Every colour of ``a`` mixed towards ``b`` by ``t``."""
+    return replace(a, **{f.name: mix(getattr(a, f.name), getattr(b, f.name), t) for f in fields(a)})
+
+
+def graded_palette(time_of_day: TimeOfDay, mood: str, genre: str, dusk: bool = False) -> Palette:
+    """The base palette of ``time_of_day`` (leaning to night when ``dusk``) graded by mood and genre."""
     grade = grade_for(mood, genre)
     base = BASE_PALETTES[time_of_day]
+    if dusk:
+        base = blend(base, BASE_PALETTES["night"], 0.5)
     return replace(base, **{f.name: grade_color(getattr(base, f.name), grade) for f in fields(base)})

@@ -56,7 +56,7 @@ NOUNS: dict[str, str] = {
     **{w: "footprints" for w in ("footprint", "footstep", "pawprint")},
     **{w: "radio" for w in ("radio", "wireless", "broadcast")},
     **{w: "mirror" for w in ("mirror", "reflection", "looking")},
-    **{w: "clock" for w in ("clock", "grandfather-clock", "hourglass")},
+    **{w: "clock" for w in ("clock", "hourglass")},
     **{w: "door" for w in ("door", "doorway", "gate", "gateway")},
     **{w: "candle" for w in ("candle", "candlelight")},
     **{w: "key" for w in ("key",)},
@@ -79,7 +79,8 @@ TIME_WORDS: dict[str, TimeOfDay] = {
 }
 # Explicit light words beat mood words like "dark" or "dream" when both appear.
 TIME_PRIORITY: tuple[TimeOfDay, ...] = ("storm", "fog", "dawn", "sunset", "night", "day")
-STRONG_TIME_WORDS = frozenset(w for w, t in TIME_WORDS.items() if w not in {"dark", "darkness", "dream", "dreams"})
+WEAK_TIME_WORDS = frozenset(("dark", "darkness", "dream", "dreams", "evening", "golden", "bright", "summer", "sleep"))
+STRONG_TIME_WORDS = frozenset(w for w in TIME_WORDS if w not in WEAK_TIME_WORDS)
 
 TERRAIN_WORDS: dict[str, str] = {
     **{w: "sea" for w in ("sea", "ocean", "beach", "shore", "coast", "waves", "harbour", "harbor", "bay", "island")},
@@ -92,10 +93,15 @@ TERRAIN_WORDS: dict[str, str] = {
     **{w: "snow" for w in ("snow", "snowy", "winter", "ice", "icy", "frost", "frozen", "blizzard", "snowflakes")},
 }
 INDOOR_WORDS = frozenset(
-    ("room", "bedroom", "inside", "indoors", "attic", "kitchen", "library", "hallway", "basement", "cellar", "study")
-    + ("shop", "nursery", "living", "parlour", "parlor", "bed", "fireplace", "table", "desk", "shelf", "antique")
+    (
+        *("room", "bedroom", "inside", "indoors", "attic", "kitchen", "library", "hall", "hallway", "basement"),
+        *("cellar", "study", "shop", "nursery", "parlour", "parlor", "bed", "fireplace", "table", "desk", "shelf"),
+        *("corridor", "staircase", "stairs", "classroom", "museum", "office", "workshop"),
+    )
 )
-INDOOR_OBJECTS = frozenset(("radio", "mirror", "clock", "candle", "key", "book", "button", "picture", "window", "teddy"))
+INDOOR_OBJECTS = frozenset(
+    ("radio", "mirror", "clock", "candle", "key", "book", "button", "picture", "window", "teddy")
+)
 NIGHT_SUBJECTS = frozenset(("owl", "ghost", "star", "lantern", "candle", "lighthouse", "lamp"))
 SEA_SUBJECTS = frozenset(("lighthouse", "boat", "whale"))
 WEATHER_WORDS: dict[str, str] = {
@@ -104,6 +110,19 @@ WEATHER_WORDS: dict[str, str] = {
     **{w: "fog" for w in ("fog", "foggy", "mist", "misty", "haze")},
     **{w: "lightning" for w in ("lightning", "thunder", "thunderstorm")},
 }
+
+
+MOON_WORDS = ("moon", "moonlight", "moonlit", "crescent")
+DUSK_WORDS = frozenset(("night", "midnight", "evening", "dusk", "dark", "darkness", "moonlight", "moonlit", "twilight"))
+
+
+def names_first(words: list[str], celestial_words: tuple[str, ...]) -> bool:
+    """Whether the sun/moon is named before any drawable noun (so it is the picture's subject)."""
+    first_celestial = next((i for i, w in enumerate(words) if w in celestial_words), None)
+    if first_celestial is None:
+        return False
+    first_noun = next((i for i, w in enumerate(words) if noun_of(w) is not None), len(words))
+    return first_celestial < first_noun
 
 
 @dataclass(frozen=True)
@@ -126,6 +145,7 @@ class ScenePlan:
     celestial: str  # "moon" | "sun" | "none"
     celestial_subject: bool  # the prompt names the moon/sun itself
     crescent: bool  # a crescent rather than a full moon
+    dusk: bool  # fog or storm after dark: the palette leans towards night
     subjects: tuple[Subject, ...]
     mood: str
     genre: str
@@ -167,14 +187,23 @@ def find_subjects(words: list[str]) -> tuple[Subject, ...]:
             name = "pine"
         if name == "bear" and i > 0 and words[i - 1] == "teddy":
             continue  # "teddy bear" is the teddy already found
-        if name == "mirror" and word == "looking" and (i + 1 >= len(words) or words[i + 1] != "glass"):
+        following = words[i + 1] if i + 1 < len(words) else ""
+        if name == "mirror" and word == "looking" and following != "glass":
             continue
+        if name == "window" and following in ("light", "lights", "glow"):
+            continue  # "warm window light" describes the light, not a window to draw
+        if following == "clock" and name != "clock":
+            continue  # "grandfather clock", "cuckoo clock"
         if name not in found:
-            found[name] = Subject(name, 3 if plural and name in ("bird", "star", "cloud", "tree", "pine") else 2 if plural else 1)
+            found[name] = Subject(
+                name, 3 if plural and name in ("bird", "star", "cloud", "tree", "pine") else 2 if plural else 1
+            )
     return tuple(found.values())[:MAX_SUBJECTS]
 
 
-def pick_time(words: list[str], genre: str, mood: str, subjects: tuple[Subject, ...], rng: np.random.Generator) -> TimeOfDay:
+def pick_time(
+    words: list[str], genre: str, mood: str, subjects: tuple[Subject, ...], rng: np.random.Generator
+) -> TimeOfDay:
     named = {TIME_WORDS[w] for w in words if w in STRONG_TIME_WORDS}
     if not named:
         named = {TIME_WORDS[w] for w in words if w in TIME_WORDS}
@@ -236,7 +265,7 @@ def plan_scene(prompt: str, mood: str, genre: str, seed: int) -> ScenePlan:
     terrain = pick_terrain(words, subjects, rng)
     if "snow" in terrain and "snow" not in weather and rng.random() < 0.5:
         weather.add("snow")
-    moon_named = any(w in ("moon", "moonlight", "moonlit", "crescent") for w in words)
+    moon_named = any(w in MOON_WORDS for w in words)
     sun_named = any(w in ("sun", "sunshine", "sunny", "sunrise", "sunset") for w in words)
     if time == "night":
         celestial = "moon" if moon_named or rng.random() < 0.75 else "none"
@@ -244,7 +273,8 @@ def plan_scene(prompt: str, mood: str, genre: str, seed: int) -> ScenePlan:
         celestial = "sun" if sun_named or time != "day" or rng.random() < 0.6 else "none"
     else:
         celestial = "none"
-    celestial_subject = (celestial == "moon" and moon_named) or (celestial == "sun" and "sun" in words)
+    celestial_subject = celestial != "none" and names_first(words, MOON_WORDS if celestial == "moon" else ("sun",))
+    dusk = time in ("fog", "storm") and any(w in DUSK_WORDS for w in words)
     return ScenePlan(
         seed=s,
         time_of_day=time,
@@ -254,6 +284,7 @@ def plan_scene(prompt: str, mood: str, genre: str, seed: int) -> ScenePlan:
         celestial=celestial,
         celestial_subject=celestial_subject,
         crescent="crescent" in words or ("full" not in words and rng.random() < 0.4),
+        dusk=dusk,
         subjects=subjects,
         mood=mood,
         genre=genre,

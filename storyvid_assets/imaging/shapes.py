@@ -42,7 +42,7 @@ class Sprite:
     aspect: float  # width / height
     anchor: Anchor
     size: float  # height as a fraction of the image's short side when it is the main subject
-    indoor: bool
+    indoor: bool  # may appear in a room (a lighthouse or a whale may not)
     build: Callable[[np.random.Generator], list[Prim]]
 
 
@@ -185,7 +185,9 @@ def _cat(rng: np.random.Generator) -> list[Prim]:
         ell(0.22, 0.06, 0.72, 0.46),
         poly([(0.23, 0.2), (0.24, -0.04), (0.42, 0.1)]),
         poly([(0.71, 0.2), (0.7, -0.04), (0.52, 0.1)]),
-        poly([(0.7, 0.92), (0.94, 0.9), (1.0, 0.72), (0.95, 0.52), (0.9, 0.56), (0.93, 0.74), (0.86, 0.82), (0.7, 0.84)]),
+        poly(
+            [(0.7, 0.92), (0.94, 0.9), (1.0, 0.72), (0.95, 0.52), (0.9, 0.56), (0.93, 0.74), (0.86, 0.82), (0.7, 0.84)]
+        ),
         light(0.38, 0.24, 0.04, "eye", glow=0.08),
         light(0.56, 0.24, 0.04, "eye", glow=0.08),
         ell(0.37, 0.19, 0.39, 0.29, "detail"),
@@ -299,14 +301,22 @@ def _person_base(hair: list[Prim], clothes: list[Prim]) -> list[Prim]:
 def _person(rng: np.random.Generator) -> list[Prim]:
     return _person_base(
         [],
-        [poly([(0.2, 0.24), (0.8, 0.24), (0.86, 0.62), (0.14, 0.62)]), rect(0.28, 0.6, 0.46, 1.0), rect(0.54, 0.6, 0.72, 1.0)],
+        [
+            poly([(0.2, 0.24), (0.8, 0.24), (0.86, 0.62), (0.14, 0.62)]),
+            rect(0.28, 0.6, 0.46, 1.0),
+            rect(0.54, 0.6, 0.72, 1.0),
+        ],
     )
 
 
 def _girl(rng: np.random.Generator) -> list[Prim]:
     return _person_base(
         [ell(0.24, -0.02, 0.76, 0.34), ell(0.66, 0.04, 0.98, 0.16)],
-        [poly([(0.26, 0.24), (0.74, 0.24), (1.0, 0.74), (0.0, 0.74)]), rect(0.32, 0.72, 0.44, 1.0), rect(0.56, 0.72, 0.68, 1.0)],
+        [
+            poly([(0.26, 0.24), (0.74, 0.24), (1.0, 0.74), (0.0, 0.74)]),
+            rect(0.32, 0.72, 0.44, 1.0),
+            rect(0.56, 0.72, 0.68, 1.0),
+        ],
     )
 
 
@@ -364,14 +374,21 @@ def _ghost(rng: np.random.Generator) -> list[Prim]:
 
 def _star(rng: np.random.Generator) -> list[Prim]:
     pts = star_points(0.5, 0.54, 0.5, 0.21, 1.0)
-    return [poly(pts, "face", tone="light"), light(0.5, 0.54, 0.12, "light", glow=0.9)]
+    inner = star_points(0.5, 0.54, 0.3, 0.13, 1.0)
+    return [
+        poly(pts, "face", tone="starface"),
+        poly(inner, "light", tone="light"),
+        light(0.5, 0.54, 0.06, "light", glow=0.8),
+    ]
 
 
 def _cloud(rng: np.random.Generator) -> list[Prim]:
     lumps = [circ(0.2, 0.7, 0.3, "face", tone="cloud"), circ(0.8, 0.72, 0.28, "face", tone="cloud")]
     for k in range(3):
         u = 0.32 + 0.18 * k + float(rng.uniform(-0.04, 0.04))
-        lumps.append(circ(u, 0.52 + float(rng.uniform(-0.08, 0.05)), 0.4 + float(rng.uniform(-0.06, 0.06)), "face", "cloud"))
+        lumps.append(
+            circ(u, 0.52 + float(rng.uniform(-0.08, 0.05)), 0.4 + float(rng.uniform(-0.06, 0.06)), "face", "cloud")
+        )
     lumps.append(rect(0.2, 0.7, 0.8, 1.0, "face", tone="cloud"))
     return lumps
 
@@ -588,7 +605,9 @@ def _snowman(rng: np.random.Generator) -> list[Prim]:
 def _mushroom(rng: np.random.Generator) -> list[Prim]:
     return [
         poly([(0.38, 1.0), (0.42, 0.44), (0.58, 0.44), (0.62, 1.0)], "face", tone="cream"),
-        poly([(0.0, 0.5), (0.08, 0.2), (0.3, 0.04), (0.5, 0.0), (0.7, 0.04), (0.92, 0.2), (1.0, 0.5)], "face", "accent"),
+        poly(
+            [(0.0, 0.5), (0.08, 0.2), (0.3, 0.04), (0.5, 0.0), (0.7, 0.04), (0.92, 0.2), (1.0, 0.5)], "face", "accent"
+        ),
         circ(0.3, 0.22, 0.06, "face"),
         circ(0.6, 0.14, 0.05, "face"),
         circ(0.78, 0.34, 0.05, "face"),
@@ -596,7 +615,9 @@ def _mushroom(rng: np.random.Generator) -> list[Prim]:
 
 
 def _flower(rng: np.random.Generator) -> list[Prim]:
-    petals = [circ(0.5 + 0.28 * math.cos(a), 0.26 + 0.14 * math.sin(a), 0.1, "face", "accent") for a in np.linspace(0, 6.0, 6)]
+    petals = [
+        circ(0.5 + 0.28 * math.cos(a), 0.26 + 0.14 * math.sin(a), 0.1, "face", "accent") for a in np.linspace(0, 6.0, 6)
+    ]
     return [
         line([(0.5, 0.3), (0.52, 0.7), (0.5, 1.0)], 0.03),
         ell(0.5, 0.56, 0.9, 0.68),
@@ -607,12 +628,13 @@ def _flower(rng: np.random.Generator) -> list[Prim]:
 
 def _footprints(rng: np.random.Generator) -> list[Prim]:
     prints: list[Prim] = []
-    for k in range(7):
-        t = k / 6.0
-        u = 0.5 + (0.16 if k % 2 else -0.16) * (1.0 - 0.6 * t)
-        v = 1.0 - 0.12 - t * 0.82
-        w = 0.07 * (1.0 - 0.55 * t)
-        prints.append(ell(u - w, v - w * 1.5, u + w, v + w * 1.5))
+    for k in range(8):
+        t = k / 7.0
+        u = 0.5 + (0.14 if k % 2 else -0.14) * (1.0 - 0.7 * t)
+        v = 1.0 - 0.08 - t * 0.86
+        w = 0.1 * (1.0 - 0.7 * t)
+        prints.append(ell(u - w, v - w * 0.7, u + w * 0.9, v + w * 0.7))
+        prints.append(ell(u - w * 0.4, v - w * 1.4, u + w * 0.5, v - w * 0.6))
     return prints
 
 
@@ -753,7 +775,17 @@ def _umbrella(rng: np.random.Generator) -> list[Prim]:
 
 
 def _crown(rng: np.random.Generator) -> list[Prim]:
-    outline = [(0.0, 1.0), (0.0, 0.2), (0.2, 0.6), (0.35, 0.1), (0.5, 0.5), (0.65, 0.1), (0.8, 0.6), (1.0, 0.2), (1.0, 1.0)]
+    outline = [
+        (0.0, 1.0),
+        (0.0, 0.2),
+        (0.2, 0.6),
+        (0.35, 0.1),
+        (0.5, 0.5),
+        (0.65, 0.1),
+        (0.8, 0.6),
+        (1.0, 0.2),
+        (1.0, 1.0),
+    ]
     return [
         poly(outline, "face", tone="gold"),
         *[light(u, 0.82, 0.07, "accent", glow=0.3) for u in (0.25, 0.5, 0.75)],
@@ -763,14 +795,14 @@ def _crown(rng: np.random.Generator) -> list[Prim]:
 SPRITES: dict[str, Sprite] = {
     s.name: s
     for s in (
-        Sprite("owl", 0.8, "branch", 0.26, False, _owl),
-        Sprite("fox", 1.7, "ground", 0.2, False, _fox),
-        Sprite("bear", 1.35, "ground", 0.26, False, _bear),
+        Sprite("owl", 0.8, "branch", 0.26, True, _owl),
+        Sprite("fox", 1.7, "ground", 0.2, True, _fox),
+        Sprite("bear", 1.35, "ground", 0.26, True, _bear),
         Sprite("teddy", 0.85, "ground", 0.28, True, _teddy),
         Sprite("cat", 0.75, "ground", 0.22, True, _cat),
         Sprite("dog", 1.35, "ground", 0.22, True, _dog),
-        Sprite("wolf", 1.4, "ground", 0.24, False, _wolf),
-        Sprite("rabbit", 0.75, "ground", 0.18, False, _rabbit),
+        Sprite("wolf", 1.4, "ground", 0.24, True, _wolf),
+        Sprite("rabbit", 0.75, "ground", 0.18, True, _rabbit),
         Sprite("bird", 1.6, "sky", 0.08, False, _bird),
         Sprite("deer", 1.0, "ground", 0.32, False, _deer),
         Sprite("whale", 2.4, "sea", 0.14, False, _whale),
@@ -778,7 +810,7 @@ SPRITES: dict[str, Sprite] = {
         Sprite("girl", 0.45, "ground", 0.32, True, _girl),
         Sprite("boy", 0.42, "ground", 0.32, True, _boy),
         Sprite("keeper", 0.42, "ground", 0.36, True, _keeper),
-        Sprite("witch", 0.5, "ground", 0.36, False, _witch),
+        Sprite("witch", 0.5, "ground", 0.36, True, _witch),
         Sprite("royal", 0.45, "ground", 0.36, True, _royal),
         Sprite("ghost", 0.7, "float", 0.34, True, _ghost),
         Sprite("star", 1.0, "sky", 0.2, False, _star),

@@ -7,6 +7,8 @@ from abc import abstractmethod
 import dagster as dg
 from pydantic import BaseModel
 
+from storyvid_assets.errors import ProviderError
+from storyvid_assets.imaging import illustrate
 from storyvid_assets.models import ImageStyle
 
 
@@ -16,6 +18,7 @@ class GeneratedImage(BaseModel):
     height: int
     provider: str
     revised_prompt: str | None = None
+    focal_point: tuple[float, float] | None = None  # the main subject, normalised (x, y): keep it in frame
 
 
 class ImageProvider(dg.ConfigurableResource):
@@ -24,3 +27,23 @@ class ImageProvider(dg.ConfigurableResource):
     @abstractmethod
     def generate(self, prompt: str, style: ImageStyle, width: int, height: int) -> GeneratedImage:
         """A PNG illustration of ``prompt``."""
+
+
+class ProceduralImages(ImageProvider):
+    """Local, offline illustrations painted from the prompt's words (sky, landscape, silhouettes of named things).
+
+    Deterministic for ``(prompt, style.seed)``; the mood and genre grade the colours.
+    """
+
+    def generate(self, prompt: str, style: ImageStyle, width: int, height: int) -> GeneratedImage:
+        try:
+            picture = illustrate(prompt, style.mood, style.genre, style.seed, width, height)
+        except ValueError as exc:
+            raise ProviderError("procedural", str(exc)) from exc
+        return GeneratedImage(
+            png=picture.png,
+            width=picture.width,
+            height=picture.height,
+            provider="procedural",
+            focal_point=picture.focal_point,
+        )

@@ -32,7 +32,7 @@ def _load_model(path: str) -> type[BaseModel]:
 class ManifestIOManager(dg.ConfigurableIOManager):
     """Stores each partition's pydantic output as ``<channel>/<date>/manifests/<asset>.json``."""
 
-    media_store: dg.ResourceDependency[MediaStore]
+    media_store: MediaStore
 
     def handle_output(self, context: dg.OutputContext, obj: BaseModel | None) -> None:
         if obj is None:

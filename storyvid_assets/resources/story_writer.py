@@ -27,6 +27,7 @@ class StoryRequest(BaseModel):
     max_words: int = 500
     min_scenes: int = 5
     max_scenes: int = 10
+    provider_chain: list[str] | None = None  # cloud writers to try in order; None: the channel's providers.story
 
 
 class MetadataRequest(BaseModel):
@@ -41,6 +42,7 @@ class MetadataRequest(BaseModel):
     platforms: list[str]
     hashtags: list[str]
     content_marker: str
+    provider_chain: list[str] | None = None  # cloud writers to try in order; None: the channel's providers.metadata
 
 
 class StoryWriter(dg.ConfigurableResource):
@@ -53,3 +55,17 @@ class StoryWriter(dg.ConfigurableResource):
     @abstractmethod
     def write_metadata(self, request: MetadataRequest) -> PlatformMetadata:
         """Titles, descriptions and hashtags per platform, within each platform's limits."""
+
+
+class LocalStoryWriter(StoryWriter):
+    """Offline writer: a procedural story from the genre vocabulary (operator scripts are read by the asset)."""
+
+    def write_story(self, request: StoryRequest) -> Story:
+        from storyvid_assets.story.writer import generate_story
+
+        return generate_story(request)
+
+    def write_metadata(self, request: MetadataRequest) -> PlatformMetadata:
+        from storyvid_assets.publishing.metadata import build_platform_metadata
+
+        return build_platform_metadata(request)

@@ -6,4 +6,7 @@ import dagster as dg
 
 
 def all_sensors() -> list[dg.SensorDefinition]:
-    return []
+    from storyvid_assets.sensors.review import review_decisions_sensor
+    from storyvid_assets.sensors.uploads import deferred_uploads_sensor
+
+    return [deferred_uploads_sensor, review_decisions_sensor]

@@ -133,7 +133,9 @@ class _Engine:
         lib.espeak_ListVoices.argtypes = [c_void_p]
         lib.espeak_ListVoices.restype = POINTER(POINTER(_Voice))
         options = espeakINITIALIZE_PHONEME_EVENTS | espeakINITIALIZE_DONT_EXIT
-        rate = lib.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, BUFFER_MS, espeakng_loader.get_data_path().encode(), options)
+        rate = lib.espeak_Initialize(
+            AUDIO_OUTPUT_SYNCHRONOUS, BUFFER_MS, espeakng_loader.get_data_path().encode(), options
+        )
         if rate <= 0:
             raise ProviderError(PROVIDER, f"espeak_Initialize failed (returned {rate}); reinstall espeakng-loader")
         self.lib = lib
@@ -210,9 +212,15 @@ class _Engine:
         self.collector = collector
         try:
             code = self.lib.espeak_Synth(
-                ctypes.create_string_buffer(data), len(data) + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8, None,
+                ctypes.create_string_buffer(data),
+                len(data) + 1,
+                0,
+                POS_CHARACTER,
+                0,
+                espeakCHARS_UTF8,
+                None,
                 c_void_p(collector.tag),
-            )  # fmt: skip
+            )
             if code != EE_OK:
                 raise ProviderError(PROVIDER, f"espeak_Synth failed with code {code}")
             self.lib.espeak_Synchronize()
@@ -224,9 +232,14 @@ class _Engine:
             raise ProviderError(PROVIDER, "synthesis stopped before the end of the text")
         samples = np.frombuffer(b"".join(collector.chunks), dtype="<i2").copy()
         return RawSynthesis(
-            samples, self.sample_rate, collector.word_marks, collector.phoneme_marks, collector.sentence_marks,
-            collector.clause_ends, collector.finished,
-        )  # fmt: skip
+            samples,
+            self.sample_rate,
+            collector.word_marks,
+            collector.phoneme_marks,
+            collector.sentence_marks,
+            collector.clause_ends,
+            collector.finished,
+        )
 
 
 _LOCK = threading.RLock()
@@ -334,6 +347,4 @@ def narrate(scenes: list[str], voice: VoiceSettings, scene_pause: float = 0.6, l
         provider=PROVIDER,
         voice=voice.voice,
     )
-    return EspeakNarration(
-        result, sum(t.shared_words for t in timed), sum(t.interpolated_words for t in timed)
-    )
+    return EspeakNarration(result, sum(t.shared_words for t in timed), sum(t.interpolated_words for t in timed))

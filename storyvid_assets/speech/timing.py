@@ -10,6 +10,7 @@ trailing silence measured in the samples.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass, replace
 
@@ -159,7 +160,18 @@ def _letters(word: TextWord) -> int:
     return max(1, sum(ch.isalnum() for ch in word.text))
 
 
-def word_starts(words: list[TextWord], word_marks: list[Mark], phoneme_marks: list[Mark], speech_end: float) -> WordStarts:
+def _spread(starts: list[float], words: list[TextWord], group: list[int], begin: float, finish: float) -> None:
+    """Fallback: place ``group``'s starts over ``begin..finish`` in proportion to their letters."""
+    weights = [_letters(words[i]) for i in group]
+    done = 0
+    for i, weight in zip(group, weights, strict=True):
+        starts[i] = begin + (finish - begin) * done / sum(weights)
+        done += weight
+
+
+def word_starts(
+    words: list[TextWord], word_marks: list[Mark], phoneme_marks: list[Mark], speech_end: float
+) -> WordStarts:
     """When each word starts, from the engine's word and phoneme events.
 
     A word starts at its first phoneme (espeak-ng's word event can come one phoneme early before a vowel),
@@ -188,31 +200,20 @@ def word_starts(words: list[TextWord], word_marks: list[Mark], phoneme_marks: li
     anchor_onsets = {i: onset for i, onset in enumerate(onsets) if onset is not None} or {0: 0.0}
     anchors = sorted(anchor_onsets)
     starts = [0.0] * len(words)
-    shared = interpolated = 0
+    # Words before the first event (only if the engine skipped them) share the time before it.
+    _spread(starts, words, list(range(anchors[0])), 0.0, anchor_onsets[anchors[0]])
+    shared, interpolated = 0, anchors[0]
     for k, anchor in enumerate(anchors):
-        first = 0 if k == 0 else anchor
-        last = anchors[k + 1] - 1 if k + 1 < len(anchors) else len(words) - 1
-        begin = 0.0 if first < anchor else anchor_onsets[anchor]
         finish = anchor_onsets[anchors[k + 1]] if k + 1 < len(anchors) else speech_end
-        group = list(range(first, last + 1))
-        if len(group) == 1:
-            starts[anchor] = begin
-            continue
+        group = list(range(anchor, anchors[k + 1] if k + 1 < len(anchors) else len(words)))
         onset_times = sorted(phonemes[anchor])
         if len(onset_times) >= len(group):
             counts = _allocate(len(onset_times), [_letters(words[i]) for i in group])
-            taken = 0
-            for i, count in zip(group, counts, strict=True):
-                starts[i] = begin if taken == 0 else onset_times[taken]
-                taken += count
+            for i, taken in zip(group, itertools.accumulate([0, *counts[:-1]]), strict=True):
+                starts[i] = onset_times[taken]
             shared += len(group) - 1
         else:
-            weights = [_letters(words[i]) for i in group]
-            total = sum(weights)
-            done = 0
-            for i, weight in zip(group, weights, strict=True):
-                starts[i] = begin + (finish - begin) * done / total
-                done += weight
+            _spread(starts, words, group, anchor_onsets[anchor], finish)
             interpolated += len(group) - 1
     for i in range(1, len(starts)):  # events arrive in time order; keep starts monotonic regardless
         starts[i] = max(starts[i], starts[i - 1])
@@ -310,7 +311,7 @@ def assemble_scenes(
 
     scene_indices = sorted({s.scene_index for s in sentences})
     bounds = [0.0]
-    for before, after in zip(scene_indices, scene_indices[1:], strict=False):
+    for before, after in itertools.pairwise(scene_indices):
         last_word = max(s.end for s in sentences if s.scene_index == before)
         first_word = min(s.start for s in sentences if s.scene_index == after)
         bounds.append(round((last_word + first_word) / 2, 3))

@@ -38,6 +38,7 @@ class Look(Vocab):
     kind: str
     cast: Cast | None = None  # None: the genre's cast
     pronoun: Literal["he", "she", "any"] = "any"
+    audience: Literal["any", "kids", "general"] = "any"
     looks: list[str] = Field(min_length=1)  # visual descriptions, reused in every image prompt
     roles: list[str] = Field(default_factory=list)  # how the narration introduces them (default: the look)
 
@@ -75,6 +76,7 @@ class Variant(Vocab):
     late: bool = False  # use the time of day's late light
     mood: str = ""
     kids: bool = True  # False: never told to a kids audience
+    places: list[str] = Field(default_factory=list)  # place keys it suits; empty = any
 
 
 class Step(Vocab):
@@ -101,6 +103,7 @@ class Plot(Vocab):
     key: str
     keywords: list[str] = Field(default_factory=list)
     kids: bool = True
+    interludes: bool = True  # False: the genre's travelling interludes do not fit this plot
     friend_role: str = "friend"
     presence: Look | None = None  # a third character (a ghost, a stranger); named by ``presence_name``
     presence_names: list[str] = Field(default_factory=list)
@@ -114,7 +117,7 @@ class Plot(Vocab):
     rising_action: list[Step] = Field(min_length=1)
     climax: list[Variant] = Field(min_length=1)
     resolution: list[Variant] = Field(min_length=1)
-    slots: dict[str, list[str]] = Field(default_factory=dict)
+    slots: dict[str, list[str]] = Field(default_factory=dict)  # wording chosen once per story
 
 
 class Genre(Vocab):
@@ -166,7 +169,9 @@ def _load(name: str) -> dict:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(str(path), "(file)", f"cannot be read ({exc})", "restore the file from the repository") from exc
+        raise ConfigError(
+            str(path), "(file)", f"cannot be read ({exc})", "restore the file from the repository"
+        ) from exc
     if not isinstance(raw, dict):
         raise ConfigError(str(path), "(file)", "is not a mapping", "restore the file from the repository")
     return raw
@@ -205,14 +210,18 @@ def safety() -> Safety:
 def genre(name: str) -> Genre:
     """The vocabulary of one genre; an unknown genre is a configuration error naming the known ones."""
     if name not in available_genres():
-        raise ConfigError("channel genres", "genres", f"the local writer has no genre {name!r}",
-                          f"use some of {available_genres()} or add storyvid_assets/story/data/{name}.yaml")
+        raise ConfigError(
+            "channel genres",
+            "genres",
+            f"the local writer has no genre {name!r}",
+            f"use some of {available_genres()} or add storyvid_assets/story/data/{name}.yaml",
+        )
     data = _validated(Genre, name)
     check_genre(data, DATA_DIR / f"{name}.yaml")
     return data
 
 
-HERO_SLOT = "{hero}"
+HERO_SLOT_RE = re.compile(r"\{hero(_full)?\}", re.IGNORECASE)  # both spell the hero's first name
 FIRST_SENTENCE_RE = re.compile(r"^.*?[.!?](?=\s|$)")
 
 
@@ -220,16 +229,24 @@ def check_genre(data: Genre, path: Path) -> None:
     """Invariants the writer's guarantees rest on: every title and every opening sentence names the hero."""
     for plot in data.plots:
         for i, title in enumerate(plot.titles):
-            if HERO_SLOT not in title:
-                raise ConfigError(str(path), f"plots.{plot.key}.titles.{i}", "does not contain {hero}",
-                                  "name the hero in every title so titles differ from day to day")
+            if not HERO_SLOT_RE.search(title):
+                raise ConfigError(
+                    str(path),
+                    f"plots.{plot.key}.titles.{i}",
+                    "does not contain {hero}",
+                    "name the hero in every title so titles differ from day to day",
+                )
     for where, variants in [("setup", data.setup)] + [(f"plots.{p.key}.setup", p.setup) for p in data.plots]:
         for i, variant in enumerate(variants):
             match = FIRST_SENTENCE_RE.match(variant.lines[0])
             first = match.group(0) if match else variant.lines[0]
-            if HERO_SLOT not in first or variant.lines[0].startswith("?"):
-                raise ConfigError(str(path), f"{where}.{i}.lines.0", "the opening sentence does not name {hero}",
-                                  "name the hero in the first sentence so openings differ from day to day")
+            if not HERO_SLOT_RE.search(first) or variant.lines[0].startswith("?"):
+                raise ConfigError(
+                    str(path),
+                    f"{where}.{i}.lines.0",
+                    "the opening sentence does not name {hero}",
+                    "name the hero in the first sentence so openings differ from day to day",
+                )
 
 
 def words_of(text: str) -> list[str]:

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date as Date
+from itertools import pairwise
 from math import gcd
 from typing import TypeVar
 
@@ -43,8 +44,9 @@ def date_ordinal(value: str) -> int:
     try:
         return Date.fromisoformat(value).toordinal()
     except ValueError as exc:
-        raise ConfigError("StoryRequest", "date", f"{value!r} is not an ISO date",
-                          "pass the partition date as YYYY-MM-DD") from exc
+        raise ConfigError(
+            "StoryRequest", "date", f"{value!r} is not an ISO date", "pass the partition date as YYYY-MM-DD"
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -131,8 +133,9 @@ def tidy(text: str) -> str:
 def title_case(text: str) -> str:
     small = {"a", "an", "and", "at", "by", "for", "in", "of", "on", "the", "to", "who", "with", "from"}
     words = text.split(" ")
-    return " ".join(w if (i and w.lower() in small) or not w[:1].isalpha() else capitalise(w)
-                    for i, w in enumerate(words))
+    return " ".join(
+        w if (i and w.lower() in small) or not w[:1].isalpha() else capitalise(w) for i, w in enumerate(words)
+    )
 
 
 # --------------------------------------------------------------------------- choosing the story
@@ -142,27 +145,30 @@ def effective_genre(name: str, audience: str) -> v.Genre:
     data = v.genre(name)
     if audience == "kids" and not data.kids:
         if not data.kids_fallback:
-            raise ConfigError("channel genres", "genres", f"genre {name!r} is not told to a kids audience",
-                              "remove it from a kids channel or set audience: general")
+            raise ConfigError(
+                "channel genres",
+                "genres",
+                f"genre {name!r} is not told to a kids audience",
+                "remove it from a kids channel or set audience: general",
+            )
         return v.genre(data.kids_fallback)
     return data
 
 
-def name_pool(request: StoryRequest) -> list[v.Name]:
-    """The channel's hero names in a fixed per-channel order (one pool across its genres, no repeats)."""
-    casts = sorted({effective_genre(g, request.audience).cast for g in request.genres})
-    seen: dict[str, v.Name] = {}
-    for cast in casts:
-        for entry in v.common().names[cast]:
-            seen.setdefault(entry.name, entry)
-    pool = sorted(seen.values(), key=lambda n: n.name)
-    random.Random(stable_seed("names", request.channel)).shuffle(pool)
+def name_pool(channel: str, cast: str) -> list[v.Name]:
+    """The channel's hero names for one cast, in a fixed per-channel order."""
+    pool = sorted(v.common().names[cast], key=lambda n: n.name)
+    random.Random(stable_seed("names", channel, cast)).shuffle(pool)
     return pool
 
 
-def hero_name(request: StoryRequest, ordinal: int) -> v.Name:
-    """Consecutive dates take consecutive entries of the channel's pool; attempts step further along it."""
-    pool = name_pool(request)
+def hero_name(request: StoryRequest, cast: str, ordinal: int) -> v.Name:
+    """Consecutive dates take consecutive entries of the pool; attempts step further along it.
+
+    The casts' pools share no name (``test_vocabulary`` checks), so a channel that mixes animal and human
+    genres still never repeats a hero within the pool size.
+    """
+    pool = name_pool(request.channel, cast)
     step = next(s for s in range(NAME_STEP_FLOOR, NAME_STEP_FLOOR + len(pool) + 1) if gcd(s, len(pool)) == 1)
     return pool[(ordinal + (request.attempt - 1) * step) % len(pool)]
 
@@ -171,15 +177,17 @@ def theme_score(keywords: list[str], theme_words: set[str]) -> int:
     return sum(1 for k in keywords if any(w == k or (len(k) >= 4 and w.startswith(k)) for w in theme_words))
 
 
-def pick_by_theme(rng: random.Random, items: list[T], keywords_of: Callable[[T], list[str]], theme_words: set[str]) -> T:
+def pick_by_theme(
+    rng: random.Random, items: list[T], keywords_of: Callable[[T], list[str]], theme_words: set[str]
+) -> T:
     """The item whose keywords best match the theme; ties (and no match at all) are broken by the seed."""
     scores = [theme_score(keywords_of(item), theme_words) for item in items]
     best = max(scores)
     return rng.choice([item for item, s in zip(items, scores, strict=True) if s == best])
 
 
-def pick_look(rng: random.Random, looks: list[v.Look], pronoun: str, theme_words: set[str]) -> v.Look:
-    fitting = [lk for lk in looks if lk.pronoun in ("any", pronoun)] or looks
+def pick_look(rng: random.Random, looks: list[v.Look], pronoun: str, audience: str, theme_words: set[str]) -> v.Look:
+    fitting = [lk for lk in looks if lk.pronoun in ("any", pronoun) and lk.audience in ("any", audience)] or looks
     return pick_by_theme(rng, fitting, lambda lk: [lk.kind], theme_words)
 
 
@@ -191,8 +199,13 @@ def cast_member(rng: random.Random, look: v.Look, entry: v.Name, cast: str) -> M
 
 
 def member_slots(prefix: str, member: Member) -> dict[str, str]:
-    slots = {prefix: member.name, f"{prefix}_full": member.full_name, f"{prefix}_looks": member.looks,
-             f"{prefix}_kind": member.kind, f"{prefix}_intro": member.intro}
+    slots = {
+        prefix: member.name,
+        f"{prefix}_full": member.full_name,
+        f"{prefix}_looks": member.looks,
+        f"{prefix}_kind": member.kind,
+        f"{prefix}_intro": member.intro,
+    }
     pronoun_prefix = "" if prefix == "hero" else f"{prefix[0]}_"
     slots.update({pronoun_prefix + k: word for k, word in PRONOUNS[member.pronoun].items()})
     return slots
@@ -214,8 +227,12 @@ class Plan:
 
 def plan_story(request: StoryRequest) -> Plan:
     if request.language != "en":
-        raise ConfigError("channel language", "language", f"the local writer writes English only, not "
-                          f"{request.language!r}", "set language: en or configure a cloud story writer")
+        raise ConfigError(
+            "channel language",
+            "language",
+            f"the local writer writes English only, not {request.language!r}",
+            "set language: en or configure a cloud story writer",
+        )
     if not request.genres:
         raise ConfigError("channel genres", "genres", "is empty", f"list some of {v.available_genres()}")
     ordinal = date_ordinal(request.date)
@@ -227,46 +244,74 @@ def plan_story(request: StoryRequest) -> Plan:
     theme_words = set(v.words_of(theme))
 
     plots = [p for p in genre.plots if p.kids or not kids]
-    plot = pick_by_theme(rng, plots, lambda p: [*p.keywords, *(k for w in p.wonders for k in w.keywords)],
-                         theme_words)
+    plot = pick_by_theme(rng, plots, lambda p: [*p.keywords, *(k for w in p.wonders for k in w.keywords)], theme_words)
     wonder = pick_by_theme(rng, plot.wonders, lambda w: [w.key, *w.keywords], theme_words)
-    allowed = [p for p in genre.places if (not plot.places or p.key in plot.places)
-               and (not wonder.places or p.key in wonder.places)]
+    allowed = [
+        p
+        for p in genre.places
+        if (not plot.places or p.key in plot.places) and (not wonder.places or p.key in wonder.places)
+    ]
     place = pick_by_theme(rng, allowed or genre.places, lambda p: [p.key, *p.keywords], theme_words)
     time = rng.choice([t for t in genre.times if t.kids or not kids])
 
-    entry = hero_name(request, ordinal)
-    hero = cast_member(rng, pick_look(rng, genre.heroes, entry.pronoun, theme_words), entry, genre.cast)
-    friend_look = rng.choice([lk for lk in genre.friends if lk.kind != hero.kind] or genre.friends)
+    entry = hero_name(request, genre.cast, ordinal)
+    hero = cast_member(
+        rng, pick_look(rng, genre.heroes, entry.pronoun, request.audience, theme_words), entry, genre.cast
+    )
+    friend_looks = [lk for lk in genre.friends if lk.audience in ("any", request.audience)] or genre.friends
+    if genre.cast == "animal":  # two animals of one kind read as the same character in pictures
+        friend_looks = [lk for lk in friend_looks if lk.kind != hero.kind] or friend_looks
+    friend_look = rng.choice(friend_looks)
     friend_cast = friend_look.cast or genre.cast
-    friend_names = [n for n in v.common().names[friend_cast] if n.name != hero.name
-                    and friend_look.pronoun in ("any", n.pronoun)]
+    friend_names = [
+        n for n in v.common().names[friend_cast] if n.name != hero.name and friend_look.pronoun in ("any", n.pronoun)
+    ]
     friend = cast_member(rng, friend_look, rng.choice(friend_names), friend_cast)
     presence = None
     if plot.presence:
         looks = rng.choice(plot.presence.looks)
         name = rng.choice(plot.presence_names)
-        presence = Member(name, name, plot.presence.pronoun if plot.presence.pronoun != "any" else "she",
-                          plot.presence.kind, looks, looks)
+        presence = Member(
+            name,
+            name,
+            plot.presence.pronoun if plot.presence.pronoun != "any" else "she",
+            plot.presence.kind,
+            looks,
+            looks,
+        )
 
     spots = rng.sample(place.spots, k=min(3, len(place.spots)))
     while len(spots) < 3:
         spots.append(spots[-1])
     slots = {
-        **member_slots("hero", hero), **member_slots("friend", friend),
-        "place": place.name, "place_short": place.short, "place_visual": place.visual,
-        "spot": spots[0].text, "spot_visual": spots[0].visual, "spot2": spots[1].text,
-        "spot2_visual": spots[1].visual, "spot3": spots[2].text, "spot3_visual": spots[2].visual,
-        "time_open": time.opening, "theme": theme,
-        "wonder": wonder.name, "wonder_short": wonder.short, "wonder_title": wonder.title,
-        "wonder_visual": wonder.visual, **place.slots, **wonder.slots,
+        **member_slots("hero", hero),
+        **member_slots("friend", friend),
+        "place": place.name,
+        "place_short": place.short,
+        "place_visual": place.visual,
+        "spot": spots[0].text,
+        "spot_visual": spots[0].visual,
+        "spot2": spots[1].text,
+        "spot2_visual": spots[1].visual,
+        "spot3": spots[2].text,
+        "spot3_visual": spots[2].visual,
+        "time_open": time.opening,
+        "theme": theme,
+        "wonder": wonder.name,
+        "wonder_short": wonder.short,
+        "wonder_title": wonder.title,
+        "wonder_upper": wonder.title.upper(),
+        "wonder_visual": wonder.visual,
+        **place.slots,
+        **wonder.slots,
     }
+    fixed = {key: rng.choice(options) for key, options in plot.slots.items()}  # one choice per story
     if presence:
         slots.update(member_slots("presence", presence))
-    phrases = {**v.common().phrases, **genre.phrases, **plot.slots}
-    teller = Teller(rng, slots, phrases)
-    # wonder slots may themselves use slots ("{hero}'s lamp"): settle them once so they read the same throughout
-    for key, template in {**place.slots, **wonder.slots}.items():
+    slots.update(fixed)
+    teller = Teller(rng, slots, {**v.common().phrases, **genre.phrases})
+    # these may use slots of their own ("{hero}'s lamp"): settle them once so they read the same throughout
+    for key, template in {**fixed, **place.slots, **wonder.slots}.items():
         slots[key] = teller.fill(template)
     return Plan(genre, plot, wonder, place, time, theme, hero, friend, presence, teller)
 
@@ -275,12 +320,16 @@ def plan_story(request: StoryRequest) -> Plan:
 
 
 def image_prompt(plan: Plan, variant: v.Variant) -> str:
-    looks = {"hero": plan.hero.looks, "friend": plan.friend.looks, "wonder": plan.wonder.visual,
-             "presence": plan.presence.looks if plan.presence else ""}
+    looks = {
+        "hero": plan.hero.looks,
+        "friend": plan.friend.looks,
+        "wonder": plan.wonder.visual,
+        "presence": plan.presence.looks if plan.presence else "",
+    }
     subjects = " and ".join(looks[s] for s in variant.shows if looks.get(s)) or plan.place.visual
     where = plan.teller.fill(variant.at) if variant.at else plan.place.visual
     light = plan.time.late if variant.late else plan.time.visual
-    head = f"{subjects} {where} {light}"
+    head = f"{subjects} {where}, {light}"
     extras = [n for n in dict.fromkeys([*plan.place.scenery, *plan.time.scenery]) if n not in v.words_of(head)]
     return ", ".join([head, *extras])
 
@@ -294,17 +343,21 @@ def draft_scene(plan: Plan, beat: str, variant: v.Variant, required: bool = True
     return Draft(beat, sentences, image_prompt(plan, variant), mood, required)
 
 
-def allowed(variants: list[v.Variant], kids: bool) -> list[v.Variant]:
-    return [x for x in variants if x.kids or not kids]
+def allowed(variants: list[v.Variant], plan: Plan, kids: bool) -> list[v.Variant]:
+    """The variants this story may tell: kids-safe for kids, and written for the story's place."""
+    return [x for x in variants if (x.kids or not kids) and (not x.places or plan.place.key in x.places)]
 
 
 def rising_candidates(plan: Plan, kids: bool) -> list[Draft]:
     """Every rising-action scene the story could use, in story order (interludes placed after the first)."""
     rng = plan.teller.rng
-    steps = [s for s in plan.plot.rising_action if allowed(s.variants, kids)]
-    drafts = [draft_scene(plan, "rising_action", rng.choice(allowed(s.variants, kids)), s.required) for s in steps]
-    for step in [s for s in plan.genre.interludes if allowed(s.variants, kids)]:
-        scene = draft_scene(plan, "rising_action", rng.choice(allowed(step.variants, kids)), required=False)
+    steps = [s for s in plan.plot.rising_action if allowed(s.variants, plan, kids)]
+    drafts = [
+        draft_scene(plan, "rising_action", rng.choice(allowed(s.variants, plan, kids)), s.required) for s in steps
+    ]
+    interludes = plan.genre.interludes if plan.plot.interludes else []
+    for step in [s for s in interludes if allowed(s.variants, plan, kids)]:
+        scene = draft_scene(plan, "rising_action", rng.choice(allowed(step.variants, plan, kids)), required=False)
         drafts.insert(rng.randint(1, len(drafts)), scene)
     return drafts
 
@@ -330,25 +383,46 @@ def trim_to(drafts: list[Draft], max_words: int) -> list[Draft]:
     return drafts
 
 
+def merge_required(rising: list[Draft], room: int) -> list[Draft]:
+    """When the plot's required scenes outnumber the room for them, tell neighbouring ones as one scene."""
+    drafts = list(rising)
+    while room >= 1 and sum(d.required for d in drafts) > room:
+        required = [i for i, d in enumerate(drafts) if d.required]
+        pairs = list(pairwise(required))
+        i, j = min(pairs, key=lambda p: drafts[p[0]].words() + drafts[p[1]].words())
+        first, second = drafts[i], drafts[j]
+        merged = Draft(first.beat, first.sentences + second.sentences, first.image_prompt, first.mood, True)
+        drafts = [merged if k == i else d for k, d in enumerate(drafts) if k != j]
+    return drafts
+
+
 def fit(plan: Plan, request: StoryRequest, head: list[Draft], rising: list[Draft], tail: list[Draft]) -> list[Draft]:
     """Pick how many rising scenes to tell and which sentences to keep so words and scenes fit the request."""
     rng = plan.teller.rng
+    rising = merge_required(rising, request.max_scenes - len(head) - len(tail))
     n_required = sum(d.required for d in rising)
     lo = max(1, n_required, request.min_scenes - len(head) - len(tail))
     hi = min(len(rising), request.max_scenes - len(head) - len(tail))
     if hi < lo:
-        raise ConfigError("StoryRequest", "max_scenes" if request.max_scenes < 5 else "min_scenes",
-                          f"the local writer tells {len(head) + len(tail) + lo}-{len(head) + len(tail) + len(rising)}"
-                          f" scenes, the request asks for {request.min_scenes}-{request.max_scenes}",
-                          "ask for between 5 and 10 scenes")
+        raise ConfigError(
+            "StoryRequest",
+            "max_scenes" if request.max_scenes < 5 else "min_scenes",
+            f"the local writer tells {len(head) + len(tail) + lo}-{len(head) + len(tail) + len(rising)}"
+            f" scenes, the request asks for {request.min_scenes}-{request.max_scenes}",
+            "ask for between 5 and 10 scenes",
+        )
     start = rng.randint(lo, hi)
     for count in [start, *range(start - 1, lo - 1, -1), *range(start + 1, hi + 1)]:
         drafts = trim_to([*head, *choose_rising(rng, rising, count), *tail], request.max_words)
         total = sum(d.words() for d in drafts)
         if request.min_words <= total <= request.max_words:
             return drafts
-    raise ConfigError("StoryRequest", "min_words", f"the local writer cannot fit a {plan.genre.genre} story into "
-                      f"{request.min_words}-{request.max_words} words", "ask for a range such as 300-500 words")
+    raise ConfigError(
+        "StoryRequest",
+        "min_words",
+        f"the local writer cannot fit a {plan.genre.genre} story into {request.min_words}-{request.max_words} words",
+        "ask for a range such as 300-500 words",
+    )
 
 
 def check_kids_safe(story: Story) -> None:
@@ -356,8 +430,11 @@ def check_kids_safe(story: Story) -> None:
     words = set(v.words_of(text))
     bad = sorted(w for w in v.safety().kids_forbidden if w in words)
     if bad:
-        raise ProviderError("local", f"kids story for {story.title!r} uses words not told to children: {bad}; "
-                            "this is a vocabulary bug in storyvid_assets/story/data")
+        raise ProviderError(
+            "local",
+            f"kids story for {story.title!r} uses words not told to children: {bad}; "
+            "this is a vocabulary bug in storyvid_assets/story/data",
+        )
 
 
 def generate_story(request: StoryRequest) -> Story:
@@ -366,17 +443,25 @@ def generate_story(request: StoryRequest) -> Story:
     kids = request.audience == "kids"
     rng = plan.teller.rng
     setups = plan.plot.setup if plan.plot.setup_only else [*plan.genre.setup, *plan.plot.setup]
-    head = [draft_scene(plan, "setup", rng.choice(allowed(setups, kids))),
-            draft_scene(plan, "inciting_incident", rng.choice(allowed(plan.plot.inciting_incident, kids)))]
+    head = [
+        draft_scene(plan, "setup", rng.choice(allowed(setups, plan, kids))),
+        draft_scene(plan, "inciting_incident", rng.choice(allowed(plan.plot.inciting_incident, plan, kids))),
+    ]
     rising = rising_candidates(plan, kids)
-    tail = [draft_scene(plan, "climax", rng.choice(allowed(plan.plot.climax, kids))),
-            draft_scene(plan, "resolution", rng.choice(allowed(plan.plot.resolution, kids)))]
+    tail = [
+        draft_scene(plan, "climax", rng.choice(allowed(plan.plot.climax, plan, kids))),
+        draft_scene(plan, "resolution", rng.choice(allowed(plan.plot.resolution, plan, kids))),
+    ]
     drafts = fit(plan, request, head, rising, tail)
-    scenes = [Scene(index=i, beat=d.beat, narration=d.text(), image_prompt=d.image_prompt, mood=d.mood)
-              for i, d in enumerate(drafts)]
+    scenes = [
+        Scene(index=i, beat=d.beat, narration=d.text(), image_prompt=d.image_prompt, mood=d.mood)
+        for i, d in enumerate(drafts)
+    ]
     text = " ".join(s.narration for s in scenes)
-    characters = [Character(name=plan.hero.name, role="hero", description=plan.hero.looks),
-                  Character(name=plan.friend.name, role=plan.plot.friend_role, description=plan.friend.looks)]
+    characters = [
+        Character(name=plan.hero.name, role="hero", description=plan.hero.looks),
+        Character(name=plan.friend.name, role=plan.plot.friend_role, description=plan.friend.looks),
+    ]
     if plan.presence and plan.presence.name.lower() in text.lower():
         characters.append(Character(name=plan.presence.name, role="presence", description=plan.presence.looks))
     story = Story(

@@ -1,0 +1,590 @@
+"""Procedural illustrations: a layered, silhouette-style scene painted from the words of a prompt."""
+
+from __future__ import annotations
+
+import io
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageChops
+
+from storyvid_assets.imaging import layers
+from storyvid_assets.imaging.canvas import Canvas, MaskPen, scale_mask
+from storyvid_assets.imaging.palette import Color, Palette, graded_palette, mix, scale
+from storyvid_assets.imaging.plan import ScenePlan, Subject, plan_scene
+from storyvid_assets.imaging.shapes import LAYER_ORDER, SPRITES, Prim, Sprite
+
+MIN_SIZE = 16
+TABLE_HEIGHT = 0.2  # of the short side
+MAX_SIDE = 8192
+LIGHT_STRENGTH = {"night": 1.0, "dawn": 0.7, "sunset": 0.7, "storm": 0.85, "fog": 0.75, "day": 0.35}
+
+
+@dataclass(frozen=True)
+class Illustration:
+    png: bytes
+    width: int
+    height: int
+    focal_point: tuple[float, float]  # the main subject's centre, normalised (x, y) in 0..1
+    plan: ScenePlan
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a sprite goes: its box in canvas pixels."""
+
+    sprite: Sprite
+    x: float  # left
+    y: float  # top
+    w: float
+    h: float
+    main: bool
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        return (self.x + self.w / 2, self.y + self.h / 2)
+
+
+def stream(plan: ScenePlan, name: str) -> np.random.Generator:
+    """An independent random stream per layer, so adding a subject never reshuffles the background."""
+    return np.random.default_rng([plan.seed, zlib.crc32(name.encode())])
+
+
+# --------------------------------------------------------------------------- sprites
+
+
+def tone_colors(pal: Palette) -> dict[str, Color]:
+    return {
+        "face": pal.face,
+        "ghost": mix(pal.face, pal.light, 0.6),
+        "light": pal.light,
+        "starface": mix(pal.gold, pal.light, 0.55),
+        "cloud": mix(pal.sky_horizon, pal.face, 0.6),
+        "accent": pal.accent,
+        "gold": pal.gold,
+        "gold_light": mix(pal.gold, (255, 255, 230), 0.6),
+        "cream": mix(pal.face, pal.window, 0.3),
+        "door": mix(pal.near, pal.window, 0.22),
+        "glass": mix(pal.sky_mid, pal.face, 0.45),
+        "glass_light": mix(pal.face, pal.light, 0.7),
+        "smoke": mix(pal.sky_horizon, pal.face, 0.45),
+        "metal": mix(pal.near, pal.face, 0.4),
+        "grille": mix(pal.near, pal.window, 0.3),
+        "sail": mix(pal.face, pal.light, 0.3),
+        "snow": mix(pal.snow, (255, 255, 255), 0.4),
+        "clockface": mix(pal.face, pal.window, 0.15),
+        "window": pal.window,
+        "eye": pal.eye,
+        "flame": mix(pal.window, (255, 240, 200), 0.5),
+    }
+
+
+def draw_prim(pen: MaskPen, prim: Prim, p: Placement, fill: int) -> None:
+    g = prim.geom
+
+    def pt(u: float, v: float) -> tuple[float, float]:
+        return (p.x + u * p.w, p.y + v * p.h)
+
+    if prim.kind == "poly":
+        pen.polygon([pt(g[i], g[i + 1]) for i in range(0, len(g), 2)], fill)
+    elif prim.kind == "ellipse":
+        pen.ellipse(*pt(g[0], g[1]), *pt(g[2], g[3]), fill=fill)
+    elif prim.kind == "rect":
+        pen.rect(*pt(g[0], g[1]), *pt(g[2], g[3]), fill=fill)
+    elif prim.kind == "circle":
+        pen.circle(*pt(g[0], g[1]), g[2] * p.h, fill)
+    elif prim.kind == "line":
+        pen.line([pt(g[i], g[i + 1]) for i in range(0, len(g), 2)], max(1.0, prim.width * p.h), fill)
+
+
+def prim_centre(prim: Prim, p: Placement) -> tuple[float, float]:
+    us, vs = prim.geom[0:-1:2], prim.geom[1::2]
+    if prim.kind == "circle":
+        us, vs = prim.geom[0:1], prim.geom[1:2]
+    return (p.x + float(np.mean(us)) * p.w, p.y + float(np.mean(vs)) * p.h)
+
+
+def draw_sprite(
+    canvas: Canvas,
+    p: Placement,
+    prims: list[Prim],
+    body: Color,
+    tones: dict[str, Color],
+    light_strength: float,
+    rim: tuple[Color, float, float] | None = None,
+) -> None:
+    """Paint one sprite layer by layer; ``rim`` = (colour, dx, dy) lights the edge facing the light."""
+    pad = max(p.w, p.h) * 0.45
+    box = canvas.clip_box(p.x - pad, p.y - pad, p.x + p.w + pad, p.y + p.h + pad)
+    if box[0] >= box[2] or box[1] >= box[3]:
+        return
+    cuts = [pr for pr in prims if pr.layer == "cut"]
+    for layer in LAYER_ORDER:
+        if layer == "cut":
+            continue
+        group = [pr for pr in prims if pr.layer == layer]
+        if not group:
+            continue
+        if layer in ("body", "detail"):
+            pen = canvas.pen(box)
+            for pr in group:
+                draw_prim(pen, pr, p, 255)
+            if layer == "body":
+                for pr in cuts:
+                    draw_prim(pen, pr, p, 0)
+            mask = pen.mask()
+            canvas.paste_mask(mask, pen.box, body)
+            if layer == "body" and rim is not None:
+                paint_rim(canvas, mask, pen.box, rim)
+            continue
+        for tone, run in _runs(group):
+            pen = canvas.pen(box)
+            for pr in run:
+                draw_prim(pen, pr, p, 255)
+            for pr in cuts:
+                draw_prim(pen, pr, p, 0)
+            color = tones.get(tone, tones["face"])
+            if layer == "light":
+                color = mix(scale(color, 0.75), color, light_strength)
+            canvas.fill(pen, color)
+            if layer == "light":
+                for pr in run:
+                    if pr.glow > 0:
+                        cx, cy = prim_centre(pr, p)
+                        canvas.glow(cx, cy, pr.glow * p.h, color, 0.55 * light_strength)
+
+
+def _runs(group: list[Prim]) -> list[tuple[str, list[Prim]]]:
+    """Consecutive primitives sharing a tone, so each run is one mask and one paste."""
+    runs: list[tuple[str, list[Prim]]] = []
+    for pr in group:
+        if runs and runs[-1][0] == pr.tone:
+            runs[-1][1].append(pr)
+        else:
+            runs.append((pr.tone, [pr]))
+    return runs
+
+
+def paint_rim(
+    canvas: Canvas, mask: Image.Image, box: tuple[int, int, int, int], rim: tuple[Color, float, float]
+) -> None:
+    """Light the silhouette's edge on the side facing the light: the mask minus itself shifted away."""
+    color, dx, dy = rim
+    shifted = Image.new("L", mask.size, 0)
+    shifted.paste(mask, (round(dx), round(dy)))
+    edge = ImageChops.subtract(mask, shifted)
+    canvas.paste_mask(scale_mask(edge, 0.75), box, color)
+
+
+# --------------------------------------------------------------------------- layout
+
+
+@dataclass(frozen=True)
+class Stage:
+    """The geometry subjects are placed against."""
+
+    horizon: float
+    ground: layers.Ground | None
+    sea: bool
+    coast: str | None  # which side the land is on when there is sea
+    floor_y: float | None  # indoors
+    celestial: tuple[float, float, float] | None
+
+
+def sprite_height(sprite: Sprite, unit: float, main: bool, rng: np.random.Generator) -> float:
+    h = sprite.size * unit * float(rng.uniform(0.92, 1.08))
+    return h if main else h * float(rng.uniform(0.5, 0.62))
+
+
+def place(
+    sprite: Sprite, canvas: Canvas, stage: Stage, cx: float, main: bool, rng: np.random.Generator, shrink: float = 1.0
+) -> Placement:
+    """Size and anchor ``sprite`` around horizontal centre ``cx``."""
+    h = sprite_height(sprite, canvas.unit, main, rng) * shrink
+    w = h * sprite.aspect
+    if w > canvas.width * 0.9:
+        w, h = canvas.width * 0.9, canvas.width * 0.9 / sprite.aspect
+    x = float(np.clip(cx - w / 2, canvas.width * 0.02, canvas.width * 0.98 - w))
+    anchor = sprite.anchor
+    if stage.floor_y is not None and anchor == "branch":
+        anchor = "table"  # indoors a perching bird sits on the table
+    ground = standing_line(stage, anchor, x, x + w, canvas.unit)
+    if anchor == "sky":
+        top_band = (0.2, 0.32) if main else (0.08, 0.26)
+        cy = canvas.height * float(rng.uniform(*top_band))
+        y = cy - h / 2
+        if stage.celestial is not None:
+            x = away_from(x, w, y, h, stage.celestial, canvas.width)
+    elif anchor == "sea" and stage.sea:
+        y = (
+            stage.horizon
+            + canvas.height * float(rng.uniform(0.07, 0.13) if main else rng.uniform(0.02, 0.05))
+            - h * 0.85
+        )
+    elif anchor == "float":
+        y = ground - h - canvas.unit * 0.05
+    elif anchor == "branch":
+        y = ground - canvas.height * float(rng.uniform(0.2, 0.27)) - h
+    elif anchor == "plane":
+        y0 = ground + canvas.unit * 0.01
+        h = max(canvas.height * 0.99 - y0, canvas.unit * 0.05)
+        w = h * sprite.aspect * 1.4
+        x = float(np.clip(cx - w / 2, 0, canvas.width - w))
+        y = y0
+    else:
+        y = ground - h + canvas.unit * 0.006
+    return Placement(sprite, x, y, w, h, main)
+
+
+def standing_line(stage: Stage, anchor: str, x0: float, x1: float, unit: float) -> float:
+    """The y a sprite with ``anchor`` stands on between ``x0`` and ``x1``: table top, floor, ground or horizon."""
+    if stage.floor_y is not None:
+        return stage.floor_y - unit * TABLE_HEIGHT if anchor == "table" else stage.floor_y
+    if stage.ground is not None:
+        return stage.ground.top_at(x0, x1)
+    return stage.horizon
+
+
+def away_from(x: float, w: float, y: float, h: float, body: tuple[float, float, float], width: float) -> float:
+    """Shift a sky sprite's left edge sideways so it does not cover the sun or moon."""
+    bx, by, br = body
+    if abs(y + h / 2 - by) > h / 2 + br or abs(x + w / 2 - bx) > w / 2 + br * 1.3:
+        return x
+    left = bx - br * 1.5 - w
+    right = bx + br * 1.5
+    if right + w <= width * 0.98 and (left < width * 0.02 or abs(right - x) < abs(left - x)):
+        return right
+    return max(width * 0.02, left)
+
+
+def layout(plan: ScenePlan, canvas: Canvas, stage: Stage, rng: np.random.Generator) -> list[Placement]:
+    """Main subject near the centre (so any crop keeps it), others to the sides, smaller."""
+    placements: list[Placement] = []
+    if not plan.subjects:
+        return placements
+    main = plan.subjects[0]
+    sprite = SPRITES[main.name]
+    cx = canvas.width * float(rng.uniform(0.42, 0.58))
+    if stage.coast is not None and sprite.anchor in ("ground", "float", "branch", "plane"):
+        cx = canvas.width * (float(rng.uniform(0.3, 0.42)) if stage.coast == "left" else float(rng.uniform(0.58, 0.7)))
+    if sprite.anchor == "sea" and stage.coast is not None:
+        cx = canvas.width * (0.62 if stage.coast == "left" else 0.38)
+    placements += copies(sprite, main, canvas, stage, cx, True, rng)
+    main_x = placements[0].centre[0]
+    sides = [-1.0, 1.0] if main_x >= canvas.width / 2 else [1.0, -1.0]
+    for k, sub in enumerate(plan.subjects[1:]):
+        side = sides[k % 2]
+        spr = SPRITES[sub.name]
+        spread = 0.22 if plan.indoor else 0.3
+        offset = canvas.width * (spread + 0.08 * (k // 2)) * float(rng.uniform(0.9, 1.1))
+        sx = main_x + side * offset
+        if sx < canvas.width * 0.08 or sx > canvas.width * 0.92:
+            sx = main_x - side * offset
+        if spr.anchor == "sea" and stage.coast is not None:
+            sx = canvas.width * (0.8 if stage.coast == "left" else 0.2)
+        placements += copies(spr, sub, canvas, stage, float(np.clip(sx, 0, canvas.width)), False, rng)
+    return placements
+
+
+def copies(
+    sprite: Sprite, sub: Subject, canvas: Canvas, stage: Stage, cx: float, main: bool, rng: np.random.Generator
+) -> list[Placement]:
+    first = place(sprite, canvas, stage, cx, main, rng)
+    out = [first]
+    for k in range(1, sub.count):
+        dx = first.w * (0.9 + 0.4 * k) * (1 if k % 2 else -1)
+        out.append(place(sprite, canvas, stage, cx + dx, False, rng, shrink=0.8))
+    return out
+
+
+# --------------------------------------------------------------------------- scene
+
+
+def celestial_geometry(
+    plan: ScenePlan, canvas: Canvas, horizon: float, rng: np.random.Generator
+) -> tuple[float, float, float] | None:
+    if plan.celestial == "none":
+        return None
+    big = plan.celestial_subject and not plan.subjects
+    sky_subject = bool(plan.subjects) and SPRITES[plan.subjects[0].name].anchor == "sky"
+    if plan.celestial == "moon":
+        r = canvas.unit * (
+            float(rng.uniform(0.11, 0.14)) if plan.celestial_subject else float(rng.uniform(0.05, 0.075))
+        )
+        xr = (0.38, 0.62) if big else (0.18, 0.82)
+        if sky_subject:
+            xr = (0.12, 0.24) if rng.random() < 0.5 else (0.76, 0.88)
+        return (canvas.width * float(rng.uniform(*xr)), canvas.height * float(rng.uniform(0.14, 0.26)), r)
+    r = canvas.unit * float(rng.uniform(0.05, 0.07)) * (1.4 if plan.celestial_subject else 1.0)
+    if plan.time_of_day == "day":
+        return (canvas.width * float(rng.uniform(0.2, 0.8)), canvas.height * float(rng.uniform(0.12, 0.22)), r)
+    return (
+        canvas.width * float(rng.uniform(0.25, 0.75)),
+        horizon - canvas.height * float(rng.uniform(0.03, 0.1)),
+        r * 1.2,
+    )
+
+
+def paint_celestial(canvas: Canvas, plan: ScenePlan, pal: Palette, geom: tuple[float, float, float] | None) -> None:
+    if geom is None:
+        return
+    x, y, r = geom
+    if plan.celestial == "moon":
+        layers.paint_moon(canvas, pal, x, y, r, plan.crescent, stream(plan, "moon"))
+    else:
+        layers.paint_sun(canvas, pal, x, y, r)
+
+
+def cloud_cover(plan: ScenePlan, rng: np.random.Generator) -> float:
+    base = {"day": 0.42, "dawn": 0.45, "sunset": 0.5, "night": 0.3, "storm": 0.85, "fog": 0.2}[plan.time_of_day]
+    return base * float(rng.uniform(0.6, 1.2))
+
+
+def paint_outdoor(canvas: Canvas, plan: ScenePlan, pal: Palette) -> Stage:
+    rng = stream(plan, "layout")
+    sea = "sea" in plan.terrain
+    snowy = "snow" in plan.terrain
+    horizon = canvas.height * float(rng.uniform(0.6, 0.66))
+    geom = celestial_geometry(plan, canvas, horizon, stream(plan, "celestial"))
+    layers.paint_sky(
+        canvas,
+        pal,
+        horizon,
+        stream(plan, "sky"),
+        cloud_cover(plan, stream(plan, "clouds")),
+        geom,
+        plan.time_of_day == "storm",
+    )
+    if plan.time_of_day == "night":
+        layers.paint_stars(canvas, pal, (0, 0, canvas.width, int(horizon)), stream(plan, "stars"))
+    elif plan.time_of_day == "dawn":
+        layers.paint_stars(canvas, pal, (0, 0, canvas.width, int(horizon * 0.4)), stream(plan, "stars"), density=0.2)
+    paint_celestial(canvas, plan, pal, geom)
+    if "lightning" in plan.weather:
+        layers.paint_lightning(canvas, pal, stream(plan, "lightning"), horizon)
+    canvas.composite_glow()  # halos of the sky belong behind the landscape
+    terrain_rng = stream(plan, "terrain")
+    if "mountains" in plan.terrain:
+        layers.paint_mountains(canvas, pal, horizon, terrain_rng, snowy or terrain_rng.random() < 0.4)
+    if "hills" in plan.terrain:
+        layers.paint_hills(canvas, pal, horizon, terrain_rng, snowy, 0.015 if sea else 0.035)
+    if "fog" in plan.weather:
+        layers.paint_fog(canvas, pal, stream(plan, "fog-far"), horizon, 0.12, 0.75)
+    if "city" in plan.terrain:
+        layers.paint_city(canvas, pal, horizon + canvas.height * 0.01, terrain_rng, LIGHT_STRENGTH[plan.time_of_day])
+    if "forest" in plan.terrain:
+        layers.paint_forest(canvas, pal, horizon + canvas.height * (0.0 if sea else 0.04), terrain_rng, snowy)
+    coast = None
+    if sea:
+        reflect = (geom[0], 1.0 if plan.celestial == "moon" else 0.8) if geom is not None else None
+        layers.paint_sea(canvas, pal, horizon + canvas.height * 0.005, stream(plan, "sea"), reflect)
+        canvas.composite_glow()
+        coast = "left" if terrain_rng.random() < 0.5 else "right"
+    base = canvas.height * float(terrain_rng.uniform(0.8, 0.85))
+    if plan.subjects and SPRITES[plan.subjects[0].name].anchor == "plane":
+        base = canvas.height * float(terrain_rng.uniform(0.66, 0.72))  # room for the tracks to recede
+    main_is_sea = bool(plan.subjects) and SPRITES[plan.subjects[0].name].anchor == "sea"
+    if sea and main_is_sea and not any(SPRITES[s.name].anchor in ("ground", "float") for s in plan.subjects):
+        ground = None
+    else:
+        flat = any(s.name in ("train", "bridge") for s in plan.subjects)
+        ground = layers.near_ground(canvas, terrain_rng, base, 0.004 if flat else 0.02, coast)
+        layers.paint_ground(canvas, pal, ground, snowy, rocky=sea)
+        if not snowy and not sea and plan.time_of_day != "storm":
+            layers.paint_grass(canvas, pal, ground, stream(plan, "grass"))
+        if flat:
+            paint_rails(canvas, pal, ground)
+    if "fog" in plan.weather:
+        layers.paint_fog(canvas, pal, stream(plan, "fog-near"), canvas.height * 0.9, 0.1, 0.45)
+    return Stage(horizon, ground, sea, coast, None, geom)
+
+
+def paint_rails(canvas: Canvas, pal: Palette, ground: layers.Ground) -> None:
+    pen = canvas.pen()
+    y = float(np.median(ground.ys)) + canvas.unit * 0.012
+    pen.rect(0, y, canvas.width, y + canvas.unit * 0.006)
+    x = 0.0
+    while x < canvas.width:
+        pen.rect(x, y + canvas.unit * 0.004, x + canvas.unit * 0.012, y + canvas.unit * 0.014)
+        x += canvas.unit * 0.035
+    canvas.fill(pen, mix(pal.near, pal.face, 0.25))
+
+
+def paint_indoor(canvas: Canvas, plan: ScenePlan, pal: Palette) -> Stage:
+    rng = stream(plan, "layout")
+    side = "left" if rng.random() < 0.5 else "right"
+    room = layers.paint_room(canvas, pal, stream(plan, "room"), side)
+    wx0, wy0, wx1, wy1 = room.window
+    box = (int(wx0), int(wy0), int(wx1), int(wy1))
+    geom = None
+    if plan.celestial != "none":
+        geom = ((wx0 + wx1) / 2 + (wx1 - wx0) * 0.2, wy0 + (wy1 - wy0) * 0.3, (wx1 - wx0) * 0.12)
+    layers.paint_sky(
+        canvas,
+        pal,
+        wy1 + (wy1 - wy0) * 0.2,
+        stream(plan, "sky"),
+        cloud_cover(plan, stream(plan, "clouds")),
+        geom,
+        plan.time_of_day == "storm",
+        box,
+    )
+    if plan.time_of_day == "night":
+        layers.paint_stars(canvas, pal, box, stream(plan, "stars"), density=1.5)
+    paint_celestial(canvas, plan, pal, geom)
+    canvas.composite_glow()
+    if "rain" in plan.weather:
+        streaks = canvas.pen(box)
+        r = stream(plan, "rain")
+        for _ in range(60):
+            x, y = float(r.uniform(wx0, wx1)), float(r.uniform(wy0, wy1))
+            streaks.line([(x, y), (x - 3, y + canvas.unit * 0.03)], max(1.0, canvas.unit * 0.0012))
+        canvas.fill(streaks, pal.face, alpha=0.35)
+    layers.paint_window_frame(canvas, pal, room.window)
+    light = pal.light if plan.time_of_day in ("night", "day") else pal.glow
+    far_x = canvas.width * (0.75 if side == "left" else 0.25)
+    canvas.beam(((wx0 + wx1) / 2, (wy0 + wy1) / 2), (far_x, room.floor_y + canvas.height * 0.1), 0.35, light, 0.12)
+    return Stage(room.floor_y, None, False, None, room.floor_y, geom)
+
+
+def light_direction(stage: Stage, canvas: Canvas) -> tuple[float, float]:
+    if stage.celestial is not None:
+        return stage.celestial[0], stage.celestial[1]
+    return canvas.width * 0.2, 0.0
+
+
+def paint_subjects(canvas: Canvas, plan: ScenePlan, pal: Palette, stage: Stage, placements: list[Placement]) -> None:
+    tones = tone_colors(pal)
+    strength = LIGHT_STRENGTH[plan.time_of_day]
+    lx, ly = light_direction(stage, canvas)
+    rng = stream(plan, "sprites")
+    on_table = [p for p in placements if p.sprite.anchor in ("table", "branch")]
+    if stage.floor_y is not None and on_table:
+        x0 = min(p.x for p in on_table) - canvas.unit * 0.08
+        x1 = max(p.x + p.w for p in on_table) + canvas.unit * 0.08
+        top = stage.floor_y - canvas.unit * TABLE_HEIGHT
+        layers.paint_table(canvas, pal, x0, x1, top, stage.floor_y)
+    for p in sorted(placements, key=lambda q: (q.main, q.y + q.h)):
+        prims = p.sprite.build(rng)
+        body = scale(pal.near, 0.85) if p.main else mix(pal.near, pal.mid, 0.3)
+        if p.sprite.anchor == "plane":
+            body = mix(pal.snow, pal.near, 0.65) if "snow" in plan.terrain else scale(pal.near, 0.6)
+        if p.sprite.anchor == "branch" and stage.floor_y is None:
+            paint_branch(canvas, pal, p, body)
+        rim = None
+        if p.main:
+            cx, cy = p.centre
+            d = np.hypot(lx - cx, ly - cy) or 1.0
+            shift = canvas.unit * 0.0045
+            rim = (mix(pal.glow, pal.light, 0.4), -(lx - cx) / d * shift, -(ly - cy) / d * shift)
+        draw_sprite(canvas, p, prims, body, tones, strength, rim)
+        if p.sprite.name == "lighthouse":
+            lamp = (p.x + p.w * 0.5, p.y + p.h * 0.16)
+            target = (canvas.width * (0.0 if p.centre[0] > canvas.width / 2 else 1.0), lamp[1] + canvas.height * 0.05)
+            canvas.beam(lamp, target, 0.12, pal.window, 0.45 * strength)
+
+
+def paint_branch(canvas: Canvas, pal: Palette, p: Placement, color: Color) -> None:
+    """A bough reaching in from the nearer edge for a perching bird."""
+    y = p.y + p.h * 0.97
+    from_left = p.centre[0] < canvas.width / 2
+    x_edge = -10.0 if from_left else canvas.width + 10.0
+    x_tip = p.x + p.w * (1.3 if from_left else -0.3)
+    u = canvas.unit
+    t0, t1 = u * 0.05, u * 0.016
+    pen = canvas.pen(
+        canvas.clip_box(min(x_edge, x_tip) - u * 0.1, y - u * 0.16, max(x_edge, x_tip) + u * 0.1, y + u * 0.12)
+    )
+    pen.polygon(
+        [
+            (x_edge, y - t0 * 0.1),
+            (x_tip, y),
+            (x_tip + (x_tip - x_edge) * 0.08, y + t1 * 0.3),
+            (x_tip, y + t1),
+            (x_edge, y + t0),
+        ]
+    )
+    direction = 1 if from_left else -1
+    for k, frac in enumerate((0.18, 0.5, 1.02)):
+        bx = x_edge + (x_tip - x_edge) * frac
+        up = -1 if k % 2 == 0 else 1
+        tip = (bx + direction * u * 0.07, y + up * u * 0.06)
+        pen.line([(bx, y + t1 * 0.5), tip], u * 0.008)
+        for j in range(5):
+            a = j * 1.25 + k * 0.7
+            ca, sa = float(np.cos(a)), float(np.sin(a))
+            length, half = u * 0.045, u * 0.012
+            mx, my = tip[0] + ca * length * 0.5, tip[1] + sa * length * 0.5
+            pen.polygon(
+                [
+                    tip,
+                    (mx - sa * half, my + ca * half),
+                    (tip[0] + ca * length, tip[1] + sa * length),
+                    (mx + sa * half, my - ca * half),
+                ]
+            )
+    canvas.fill(pen, color)
+
+
+def sprite_mask(name: str, height: int, seed: int = 0) -> Image.Image:
+    """The full silhouette of one vocabulary sprite (every layer, holes cut) as an L mask, for inspection."""
+    sprite = SPRITES[name]
+    width = max(1, round(height * sprite.aspect))
+    pad = round(height * 0.4)
+    p = Placement(sprite, pad, pad, width, height, True)
+    pen = MaskPen((0, 0, width + 2 * pad, height + 2 * pad))
+    prims = sprite.build(np.random.default_rng(seed))
+    for pr in prims:
+        if pr.layer != "cut":
+            draw_prim(pen, pr, p, 255)
+    for pr in prims:
+        if pr.layer == "cut":
+            draw_prim(pen, pr, p, 0)
+    return pen.mask()
+
+
+def focal_point(plan: ScenePlan, canvas: Canvas, stage: Stage, placements: list[Placement]) -> tuple[float, float]:
+    """The main subject's centre, else the sun/moon when it is the subject, else the scene's centre of interest."""
+    if placements:
+        x, y = placements[0].centre
+    elif stage.celestial is not None and plan.celestial_subject:
+        x, y = stage.celestial[0], stage.celestial[1]
+    else:
+        x, y = canvas.width / 2, stage.horizon
+    return (round(min(1.0, max(0.0, x / canvas.width)), 4), round(min(1.0, max(0.0, y / canvas.height)), 4))
+
+
+def render_plan(plan: ScenePlan, width: int, height: int) -> tuple[Image.Image, tuple[float, float]]:
+    """Paint ``plan`` at ``width`` x ``height``; returns the picture and the focal point."""
+    pal = graded_palette(plan.time_of_day, plan.mood, plan.genre, plan.dusk)
+    canvas = Canvas(width, height)
+    stage = paint_indoor(canvas, plan, pal) if plan.indoor else paint_outdoor(canvas, plan, pal)
+    placements = layout(plan, canvas, stage, stream(plan, "placement"))
+    paint_subjects(canvas, plan, pal, stage, placements)
+    if not plan.indoor:
+        if "rain" in plan.weather:
+            layers.paint_rain(canvas, pal, stream(plan, "rain"))
+        if "snow" in plan.weather:
+            layers.paint_snowfall(canvas, pal, stream(plan, "snowfall"))
+    canvas.composite_glow()
+    image = layers.vignette_and_grain(canvas.image, stream(plan, "grain"))
+    return image, focal_point(plan, canvas, stage, placements)
+
+
+def validate_size(width: int, height: int) -> None:
+    for name, value in (("width", width), ("height", height)):
+        if not isinstance(value, int) or not MIN_SIZE <= value <= MAX_SIDE:
+            raise ValueError(f"image {name} must be an integer between {MIN_SIZE} and {MAX_SIDE} pixels, got {value!r}")
+
+
+def illustrate(prompt: str, mood: str, genre: str, seed: int, width: int, height: int) -> Illustration:
+    """A PNG illustration of ``prompt``; the same arguments always give the same bytes."""
+    validate_size(width, height)
+    if not prompt.strip():
+        raise ValueError("image prompt is empty: give the scene's image_prompt some words to draw")
+    plan = plan_scene(prompt, mood, genre, seed)
+    image, focal = render_plan(plan, width, height)
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", compress_level=1)
+    return Illustration(buf.getvalue(), width, height, focal, plan)

@@ -1,0 +1,2 @@
+"""Publishing helpers shared by every uploader: platform limits (``limits``), metadata (``metadata``) and
+the local library (``library``)."""

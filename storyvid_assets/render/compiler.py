@@ -1,0 +1,298 @@
+"""Compile a :class:`Timeline` into one ffmpeg command per output format.
+
+Per scene the still is cropped to the part the move will ever show, graded and scaled once, converted to yuv420p
+and looped (the loop hands out references to one frame, so a still costs nothing per frame). The move is then a
+moving ``crop`` (pans) or a per-frame ``scale`` plus ``crop`` (zooms); the crop offset is computed from the frame
+number, so zooms stay centred on the subject. Scenes join with ``xfade``; vignette, grain, the fades at the ends and
+the ASS captions/cards run on the joined stream; x264 (or a hardware encoder) is the bottleneck by design.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from storyvid_assets.render.encoders import PRESETS, Encoder, Preset, video_codec_args
+from storyvid_assets.render.ffmpeg import filter_path
+from storyvid_assets.render.look import grain_filter, vignette_filter
+from storyvid_assets.render.timeline import Motion, Timeline, TimelineScene
+
+XFADE_NAMES = {"crossfade": "fade", "fade_black": "fadeblack"}
+REGION_SAMPLES = 9
+REGION_MARGIN_PX = 2
+
+
+@dataclass(frozen=True)
+class Rect:
+    x: float
+    y: float
+    w: float
+    h: float
+
+    @property
+    def cx(self) -> float:
+        return self.x + self.w / 2
+
+    @property
+    def cy(self) -> float:
+        return self.y + self.h / 2
+
+    def contains(self, px: float, py: float) -> bool:
+        return self.x - 1e-6 <= px <= self.x + self.w + 1e-6 and self.y - 1e-6 <= py <= self.y + self.h + 1e-6
+
+
+def cover_scale(image_w: int, image_h: int, out_w: int, out_h: int) -> float:
+    """Scale at which the image just covers the output (zoom 1)."""
+    return max(out_w / image_w, out_h / image_h)
+
+
+def effective_motion(motion: Motion, full_motion: bool) -> Motion:
+    """Draft renders hold zooms (no per-frame scaling); pans are kept."""
+    if full_motion or motion.zoom_start == motion.zoom_end:
+        return motion
+    zoom = max(motion.zoom_start, motion.zoom_end)
+    return motion.model_copy(update={"zoom_start": zoom, "zoom_end": zoom})
+
+
+def view_rect(motion: Motion, image_w: int, image_h: int, out_w: int, out_h: int, progress: float) -> Rect:
+    """The part of the source image shown at ``progress`` (0..1) of the scene, in source pixels."""
+    zoom = motion.zoom_start + (motion.zoom_end - motion.zoom_start) * progress
+    scale = cover_scale(image_w, image_h, out_w, out_h) * zoom
+    w, h = out_w / scale, out_h / scale
+    cx = motion.focus[0] * image_w + motion.pan[0] * (progress - 0.5) * w
+    cy = motion.focus[1] * image_h + motion.pan[1] * (progress - 0.5) * h
+    cx = min(max(cx, w / 2), image_w - w / 2)
+    cy = min(max(cy, h / 2), image_h - h / 2)
+    return Rect(cx - w / 2, cy - h / 2, w, h)
+
+
+@dataclass(frozen=True)
+class SceneGeometry:
+    """Pixel plan of one scene in one format."""
+
+    region: tuple[int, int, int, int]  # x, y, w, h cropped from the source once
+    scaled: tuple[int, int]  # size of the region after the one-off scale (at the scene's largest zoom)
+    zooms: bool  # per-frame scaling needed
+
+
+def scene_geometry(motion: Motion, image_w: int, image_h: int, out_w: int, out_h: int) -> SceneGeometry:
+    rects = [view_rect(motion, image_w, image_h, out_w, out_h, i / (REGION_SAMPLES - 1)) for i in range(REGION_SAMPLES)]
+    x0 = max(0, int(min(r.x for r in rects)) - REGION_MARGIN_PX)
+    y0 = max(0, int(min(r.y for r in rects)) - REGION_MARGIN_PX)
+    x1 = min(image_w, int(max(r.x + r.w for r in rects)) + 1 + REGION_MARGIN_PX)
+    y1 = min(image_h, int(max(r.y + r.h for r in rects)) + 1 + REGION_MARGIN_PX)
+    zmax = max(motion.zoom_start, motion.zoom_end)
+    k = cover_scale(image_w, image_h, out_w, out_h) * zmax
+    sw, sh = _even_up((x1 - x0) * k), _even_up((y1 - y0) * k)
+    return SceneGeometry(
+        (x0, y0, x1 - x0, y1 - y0), (max(sw, out_w), max(sh, out_h)), motion.zoom_start != motion.zoom_end
+    )
+
+
+def _even_up(value: float) -> int:
+    return 2 * int(-(-round(value, 6) // 2))
+
+
+def _num(value: float) -> str:
+    return f"{value:.6f}".rstrip("0").rstrip(".") or "0"
+
+
+def motion_filters(
+    scene: TimelineScene, motion: Motion, geom: SceneGeometry, out_w: int, out_h: int, frames: int, fps: int
+) -> str:
+    """Per-frame part of a scene: optional scale (zoom) and the moving crop, as expressions of the frame index.
+
+    The index comes from the frame time (``round(t*fps)``): ``scale``'s ``n`` counts from 1, ``crop``'s from 0.
+    """
+    iw, ih = scene.image_width, scene.image_height
+    rx, ry, rw, rh = geom.region
+    sw, sh = geom.scaled
+    s0 = cover_scale(iw, ih, out_w, out_h)
+    u = f"(round(t*{fps})/{max(frames - 1, 1)})"
+    z0, z1 = motion.zoom_start, motion.zoom_end
+    zoom = f"({_num(z0)}+{_num(z1 - z0)}*{u})"
+    view_w, view_h = f"({_num(out_w / s0)}/{zoom})", f"({_num(out_h / s0)}/{zoom})"
+    # centre of the view in source pixels (the same clamped formula as view_rect)
+    cx = f"clip({_num(motion.focus[0] * iw)}+{_num(motion.pan[0])}*({u}-0.5)*{view_w},{view_w}/2,{_num(iw)}-{view_w}/2)"
+    cy = f"clip({_num(motion.focus[1] * ih)}+{_num(motion.pan[1])}*({u}-0.5)*{view_h},{view_h}/2,{_num(ih)}-{view_h}/2)"
+    zmax = max(z0, z1)
+    if geom.zooms:
+        fw = f"(2*ceil({_num(sw)}*{zoom}/{_num(zmax)}/2))"
+        fh = f"(2*ceil({_num(sh)}*{zoom}/{_num(zmax)}/2))"
+        scale = f"scale=w='max({out_w},{fw})':h='max({out_h},{fh})':eval=frame:flags=bilinear,"
+        frame_w, frame_h = f"max({out_w},{fw})", f"max({out_h},{fh})"
+    else:
+        scale, frame_w, frame_h = "", str(sw), str(sh)
+    x = f"clip(({cx}-{rx})*{frame_w}/{rw}-{out_w}/2,0,{frame_w}-{out_w})"
+    y = f"clip(({cy}-{ry})*{frame_h}/{rh}-{out_h}/2,0,{frame_h}-{out_h})"
+    return f"{scale}crop=w={out_w}:h={out_h}:x='{x}':y='{y}'"
+
+
+@dataclass(frozen=True)
+class SceneFrames:
+    first: int  # first output frame the scene is on screen (transition in included)
+    last: int  # one past its last frame (transition out included)
+
+    @property
+    def count(self) -> int:
+        return self.last - self.first
+
+
+def scene_frames(timeline: Timeline, fps: int) -> list[SceneFrames]:
+    """Frame ranges of each scene's stream, overlapping by the transitions; the last ends at the total."""
+    total = total_frames(timeline, fps)
+    scenes = timeline.scenes
+    ranges = []
+    for i, scene in enumerate(scenes):
+        first = 0 if scene.transition_in is None else round(scene.transition_in.start * fps)
+        nxt = scenes[i + 1].transition_in if i + 1 < len(scenes) else None
+        last = total if nxt is None else round(nxt.end * fps)
+        ranges.append(SceneFrames(first, last))
+    # a transition must be at least one frame long and leave the scene a frame of its own
+    fixed: list[SceneFrames] = []
+    for i, rng in enumerate(ranges):
+        first = rng.first if i == 0 else min(rng.first, fixed[-1].last - 1)
+        fixed.append(SceneFrames(first, max(rng.last, first + 2)))
+    return fixed
+
+
+def total_frames(timeline: Timeline, fps: int) -> int:
+    return max(1, round(timeline.duration * fps))
+
+
+def _xfade(scene: TimelineScene) -> str:
+    assert scene.transition_in is not None
+    kind = scene.transition_in.kind
+    if kind == "slide":
+        return "slide" + scene.transition_in.direction
+    return XFADE_NAMES[kind]
+
+
+@dataclass(frozen=True)
+class ScenePlan:
+    """One scene in one format: its move, pixel geometry, frame range and prepared still."""
+
+    scene: TimelineScene
+    motion: Motion
+    geometry: SceneGeometry
+    frames: SceneFrames
+    still: str  # file name of the prepared still: raw yuv420p at ``geometry.scaled``
+
+
+def plan_scenes(timeline: Timeline, out_w: int, out_h: int, fps: int, preset: Preset, tag: str = "") -> list[ScenePlan]:
+    spec = PRESETS[preset]
+    plans = []
+    for i, (scene, frames) in enumerate(zip(timeline.scenes, scene_frames(timeline, fps), strict=True)):
+        motion = effective_motion(scene.motion, spec.full_motion)
+        geometry = scene_geometry(motion, scene.image_width, scene.image_height, out_w, out_h)
+        plans.append(ScenePlan(scene, motion, geometry, frames, f"still-{tag}{i:03d}.yuv"))
+    return plans
+
+
+def still_args(plans: list[ScenePlan], grade: str) -> list[str]:
+    """One ffmpeg run that crops, scales and grades each still once and writes it as a raw yuv420p frame.
+
+    Doing this in its own short process keeps the big decoded images and their filter buffers out of the long
+    encoding process, whose memory then holds one small frame per scene.
+    """
+    args: list[str] = []
+    for plan in plans:
+        args += ["-i", plan.scene.image_path]
+    chains = []
+    for i, plan in enumerate(plans):
+        rx, ry, rw, rh = plan.geometry.region
+        sw, sh = plan.geometry.scaled
+        steps = [f"crop={rw}:{rh}:{rx}:{ry}", f"scale={sw}:{sh}:flags=lanczos", grade, "format=yuv420p"]
+        chains.append(f"[{i}:v]" + ",".join(x for x in steps if x) + f"[p{i}]")
+    args += ["-filter_complex", ";".join(chains)]
+    for i, plan in enumerate(plans):
+        args += ["-map", f"[p{i}]", "-frames:v", "1", "-f", "rawvideo", "-y", plan.still]
+    return args
+
+
+def filtergraph(
+    timeline: Timeline,
+    plans: list[ScenePlan],
+    out_w: int,
+    out_h: int,
+    fps: int,
+    ass_file: str | None,
+    fonts_dir: str | None,
+    encoder: Encoder,
+) -> str:
+    """The video filtergraph for one format; inputs ``0..n-1`` are the prepared stills, output ``[v]``."""
+    parts: list[str] = []
+    for i, plan in enumerate(plans):
+        loop = f"loop=loop={plan.frames.count - 1}:size=1:start=0,setpts=N/(FRAME_RATE*TB)"
+        move = motion_filters(plan.scene, plan.motion, plan.geometry, out_w, out_h, plan.frames.count, fps)
+        parts.append(f"[{i}:v]{loop},{move},setsar=1[s{i}]")
+    label = "s0"
+    for i in range(1, len(plans)):
+        rng, prev = plans[i].frames, plans[i - 1].frames
+        parts.append(
+            f"[{label}][s{i}]xfade=transition={_xfade(plans[i].scene)}:"
+            f"duration={_num((prev.last - rng.first) / fps)}:offset={_num(rng.first / fps)}[x{i}]"
+        )
+        label = f"x{i}"
+    post = [vignette_filter(timeline.look.vignette), grain_filter(timeline.look.grain)]
+    total = total_frames(timeline, fps)
+    if timeline.fade_in_s > 0:
+        post.append(f"fade=t=in:st=0:d={_num(timeline.fade_in_s)}")
+    if timeline.fade_out_s > 0:
+        post.append(f"fade=t=out:st={_num(total / fps - timeline.fade_out_s)}:d={_num(timeline.fade_out_s)}")
+    if ass_file:
+        fonts = f":fontsdir={filter_path(fonts_dir)}" if fonts_dir else ""
+        post.append(f"ass=filename={filter_path(ass_file)}{fonts}")
+    post.append("format=yuv420p")
+    chain = ",".join(p for p in post if p)
+    parts.append(f"[{label}]{chain}{encoder.upload_filter}[v]")
+    return ";\n".join(parts)
+
+
+def ffmpeg_args(
+    timeline: Timeline,
+    plans: list[ScenePlan],
+    out_w: int,
+    out_h: int,
+    fps: int,
+    preset: Preset,
+    audio_path: str | None,
+    ass_file: str | None,
+    fonts_dir: str | None,
+    encoder: Encoder,
+    output: Path,
+) -> list[str]:
+    """Arguments (without the executable) encoding ``timeline`` at ``out_w`` x ``out_h`` to ``output``."""
+    inputs: list[str] = [*encoder.input_args]
+    for plan in plans:
+        sw, sh = plan.geometry.scaled
+        inputs += [
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "yuv420p",
+            "-video_size",
+            f"{sw}x{sh}",
+            "-framerate",
+            str(fps),
+            "-i",
+            plan.still,
+        ]
+    if audio_path:
+        inputs += ["-i", audio_path]
+    graph = filtergraph(timeline, plans, out_w, out_h, fps, ass_file, fonts_dir, encoder)
+    args = [*inputs, "-filter_complex", graph, "-map", "[v]"]
+    if audio_path:
+        args += ["-map", f"{len(plans)}:a", "-c:a", "copy"]
+    return [
+        *args,
+        *video_codec_args(encoder, preset, fps),
+        "-r",
+        str(fps),
+        "-frames:v",
+        str(total_frames(timeline, fps)),
+        "-movflags",
+        "+faststart",
+        "-y",
+        str(output),
+    ]

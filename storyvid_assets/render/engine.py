@@ -1,0 +1,134 @@
+"""Runs a compiled timeline: the soundtrack once per episode, then one ffmpeg process per format, in turn.
+
+Sequential formats keep memory low (one encoder at a time) and x264 already uses every core.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from storyvid_assets.models import FORMAT_SIZES, format_slug
+from storyvid_assets.render.audio import MixedAudio, mix_audio
+from storyvid_assets.render.captions import build_ass, write_ass
+from storyvid_assets.render.compiler import ffmpeg_args, plan_scenes, still_args, total_frames
+from storyvid_assets.render.encoders import Encoder, Preset
+from storyvid_assets.render.ffmpeg import FFmpegError, run_ffmpeg
+from storyvid_assets.render.look import grade_filter
+from storyvid_assets.render.timeline import Timeline
+
+STILLS_PER_PROCESS = 6  # bounds the memory of the still-preparing process
+
+
+class FormatRender(BaseModel):
+    """One rendered file and how it was made."""
+
+    format: str
+    path: str
+    width: int
+    height: int
+    duration: float
+    fps: int
+    frames: int
+    encoder: str
+    preset: str
+    render_seconds: float
+    realtime_factor: float  # seconds of video per second of rendering
+    retried_with_draft: bool = False
+    first_error: str = ""
+
+
+def fonts_dir() -> str:
+    import font_roboto
+
+    return str(font_roboto.font_directory)
+
+
+def format_size(fmt: str) -> tuple[int, int]:
+    if fmt not in FORMAT_SIZES:
+        raise ValueError(f"unknown video format {fmt!r}; use one of {sorted(FORMAT_SIZES)}")
+    return FORMAT_SIZES[fmt]
+
+
+def prepare_audio(timeline: Timeline, work_dir: Path) -> MixedAudio:
+    work_dir.mkdir(parents=True, exist_ok=True)
+    return mix_audio(timeline.audio, timeline.duration, work_dir)
+
+
+def render_format(
+    timeline: Timeline,
+    fmt: str,
+    audio: MixedAudio | None,
+    output: Path,
+    work_dir: Path,
+    preset: Preset,
+    fps: int,
+    encoder: Encoder,
+) -> FormatRender:
+    """Render one format of ``timeline`` to ``output``."""
+    width, height = format_size(fmt)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    ass_name = None
+    if timeline.captions.enabled or timeline.cards:
+        ass_name = f"captions-{format_slug(fmt)}.ass"
+        write_ass(work_dir / ass_name, build_ass(timeline.captions, timeline.cards, width, height, timeline.duration))
+    started = time.perf_counter()
+    plans = plan_scenes(timeline, width, height, fps, preset, tag=f"{format_slug(fmt)}-")
+    for chunk in range(0, len(plans), STILLS_PER_PROCESS):
+        run_ffmpeg(
+            still_args(plans[chunk : chunk + STILLS_PER_PROCESS], grade_filter(timeline.look.grade)), cwd=work_dir
+        )
+    args = ffmpeg_args(
+        timeline,
+        plans,
+        width,
+        height,
+        fps,
+        preset,
+        audio.path if audio else None,
+        ass_name,
+        fonts_dir(),
+        encoder,
+        output.resolve(),
+    )
+    try:
+        run_ffmpeg(args, cwd=work_dir)
+    finally:
+        for plan in plans:
+            (work_dir / plan.still).unlink(missing_ok=True)
+    seconds = time.perf_counter() - started
+    frames = total_frames(timeline, fps)
+    return FormatRender(
+        format=fmt,
+        path=str(output),
+        width=width,
+        height=height,
+        duration=frames / fps,
+        fps=fps,
+        frames=frames,
+        encoder=encoder.name,
+        preset=preset,
+        render_seconds=round(seconds, 3),
+        realtime_factor=round(frames / fps / max(seconds, 1e-6), 3),
+    )
+
+
+def render_format_with_retry(
+    timeline: Timeline,
+    fmt: str,
+    audio: MixedAudio | None,
+    output: Path,
+    work_dir: Path,
+    preset: Preset,
+    fps: int,
+    encoder: Encoder,
+    fallback: Encoder,
+) -> FormatRender:
+    """Render; on an ffmpeg failure retry once with the draft preset (and the software encoder), saying so."""
+    try:
+        return render_format(timeline, fmt, audio, output, work_dir, preset, fps, encoder)
+    except FFmpegError as exc:
+        result = render_format(timeline, fmt, audio, output, work_dir, "draft", fps, fallback)
+        return result.model_copy(update={"retried_with_draft": True, "first_error": str(exc)[-400:]})

@@ -1,0 +1,173 @@
+"""Quality control of a rendered file, from measurements (PyAV, ffmpeg ebur128/blackdetect), never from trust."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from storyvid_assets.render.captions import parse_ass_events
+from storyvid_assets.render.probe import detect_black, measure_loudness, probe_media
+
+SILENCE_LUFS = -60.0  # integrated loudness below this is "no audio"
+BLACK_MIN_S = 0.5
+FADE_SLACK_S = 0.25
+POS_RE = re.compile(r"\\pos\((-?[\d.]+),(-?[\d.]+)\)")
+
+
+class Finding(BaseModel):
+    check: str
+    passed: bool
+    detail: str
+
+
+class QCExpectations(BaseModel):
+    """What a rendered file must be."""
+
+    width: int
+    height: int
+    fps: float
+    narration_duration: float
+    duration_tolerance: float = 0.25
+    video_codec: str = "h264"
+    pix_fmt: str = "yuv420p"
+    target_lufs: float = -14.0
+    lufs_tolerance: float = 1.0
+    true_peak_ceiling_dbtp: float = -1.0
+    intended_dark: list[tuple[float, float]] = []
+
+
+class QCReport(BaseModel):
+    path: str
+    findings: list[Finding]
+
+    @property
+    def passed(self) -> bool:
+        return all(f.passed for f in self.findings)
+
+    @property
+    def failures(self) -> list[Finding]:
+        return [f for f in self.findings if not f.passed]
+
+    def summary(self) -> str:
+        bad = self.failures
+        return "all checks passed" if not bad else "; ".join(f"{f.check}: {f.detail}" for f in bad)
+
+
+def unexpected_black(
+    stretches: list[tuple[float, float]],
+    intended: list[tuple[float, float]],
+    min_duration: float = BLACK_MIN_S,
+    slack: float = FADE_SLACK_S,
+) -> list[tuple[float, float]]:
+    """Black stretches at least ``min_duration`` long that no intended fade (widened by ``slack``) covers."""
+    bad = []
+    for start, end in stretches:
+        if end - start < min_duration:
+            continue
+        if not any(a - slack <= start and end <= b + slack for a, b in intended):
+            bad.append((start, end))
+    return bad
+
+
+def caption_findings(ass_script: str, duration: float, width: int, height: int) -> list[Finding]:
+    """Every caption/card event inside the video's time span and positioned inside the frame."""
+    events = parse_ass_events(ass_script)
+    outside_time = [e for e in events if e.start < -1e-6 or e.end > duration + 0.011 or e.end <= e.start]
+    outside_frame = []
+    for event in events:
+        for x, y in POS_RE.findall(event.text):
+            if not (0 <= float(x) <= width and 0 <= float(y) <= height):
+                outside_frame.append(event)
+    return [
+        Finding(
+            check="captions_in_time",
+            passed=not outside_time,
+            detail=f"{len(events)} cues within 0..{duration:.2f} s"
+            if not outside_time
+            else f"{len(outside_time)} cues outside 0..{duration:.2f} s, first at "
+            f"{outside_time[0].start:.2f}-{outside_time[0].end:.2f} s",
+        ),
+        Finding(
+            check="captions_in_frame",
+            passed=not outside_frame,
+            detail="all cues positioned inside the frame"
+            if not outside_frame
+            else f"{len(outside_frame)} cues positioned outside {width}x{height}",
+        ),
+    ]
+
+
+def inspect_video(path: Path, expect: QCExpectations, ass_script: str | None = None) -> QCReport:
+    """Measure ``path`` against ``expect``; each property is one finding."""
+    info = probe_media(path)
+    findings = [
+        Finding(
+            check="codec",
+            passed=info.video_codec == expect.video_codec,
+            detail=f"video codec {info.video_codec} (want {expect.video_codec})",
+        ),
+        Finding(
+            check="pixel_format",
+            passed=info.pix_fmt == expect.pix_fmt,
+            detail=f"pixel format {info.pix_fmt} (want {expect.pix_fmt})",
+        ),
+        Finding(
+            check="resolution",
+            passed=(info.width, info.height) == (expect.width, expect.height),
+            detail=f"{info.width}x{info.height} (want {expect.width}x{expect.height})",
+        ),
+        Finding(
+            check="frame_rate",
+            passed=abs(info.fps - expect.fps) < 0.01,
+            detail=f"{info.fps:.3f} fps (want {expect.fps:g})",
+        ),
+    ]
+    drift = info.video_duration - expect.narration_duration
+    findings.append(
+        Finding(
+            check="duration",
+            passed=abs(drift) <= expect.duration_tolerance,
+            detail=f"video {info.video_duration:.3f} s vs narration {expect.narration_duration:.3f} s "
+            f"(off by {drift:+.3f} s, allowed ±{expect.duration_tolerance} s)",
+        )
+    )
+    if info.audio_codec is None:
+        findings.append(Finding(check="audio", passed=False, detail="no audio stream"))
+    else:
+        loud = measure_loudness(path)
+        audible = loud.integrated_lufs > SILENCE_LUFS
+        findings.append(
+            Finding(
+                check="audio",
+                passed=audible,
+                detail=f"{info.audio_codec} {info.audio_channels} ch, {loud.integrated_lufs:.1f} LUFS"
+                + ("" if audible else " - the audio is silent"),
+            )
+        )
+        in_range = (
+            abs(loud.integrated_lufs - expect.target_lufs) <= expect.lufs_tolerance
+            and loud.true_peak_dbtp <= expect.true_peak_ceiling_dbtp
+        )
+        findings.append(
+            Finding(
+                check="loudness",
+                passed=in_range,
+                detail=f"{loud.integrated_lufs:.1f} LUFS, true peak {loud.true_peak_dbtp:.1f} dBTP (want "
+                f"{expect.target_lufs:g}±{expect.lufs_tolerance:g} LUFS, peak <= {expect.true_peak_ceiling_dbtp:g})",
+            )
+        )
+    black = unexpected_black(detect_black(path, BLACK_MIN_S), expect.intended_dark)
+    findings.append(
+        Finding(
+            check="black_frames",
+            passed=not black,
+            detail="no black stretch over 0.5 s outside fades"
+            if not black
+            else "black picture at " + ", ".join(f"{a:.2f}-{b:.2f} s" for a, b in black),
+        )
+    )
+    if ass_script is not None:
+        findings += caption_findings(ass_script, info.video_duration, info.width, info.height)
+    return QCReport(path=str(path), findings=findings)

@@ -1,0 +1,189 @@
+"""``storyvid review ...``: list, show, approve and reject review items, manage reviewers, serve the page.
+
+The CLI works on the catalog directly, so whoever runs it has the catalog's credentials: decisions are
+recorded as ``cli:<os user>`` with the admin role.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from typing import Any
+
+import dagster as dg
+
+from storyvid_assets.catalog.db import migrate, session_scope
+from storyvid_assets.errors import StoryVidError
+from storyvid_assets.resources.media_store import MediaStore
+from storyvid_assets.review import auth
+from storyvid_assets.review.queue import STATUSES, ReviewError, decide, get_item, list_items
+from storyvid_assets.review.views import item_view
+
+PASSWORD_ENV = "STORYVID_REVIEW_PASSWORD"
+CLI_ROLE = "admin"
+
+
+def catalog_url() -> str:
+    """The catalog URL of the current environment, with an EnvVar resolved."""
+    from storyvid_assets.resources import catalog_resource
+
+    url = catalog_resource().url
+    resolved = url.get_value() if isinstance(url, dg.EnvVar) else url
+    if not resolved:
+        raise ReviewError("the catalog URL is empty; set STORYVID_CATALOG_URL or STORYVID_HOME")
+    migrate(resolved)
+    return resolved
+
+
+def media_store() -> MediaStore:
+    from storyvid_assets.resources import build_resources
+
+    return build_resources()["media_store"]
+
+
+def cli_actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def _print_table(rows: list[list[str]], header: list[str]) -> None:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    with session_scope(catalog_url()) as session:
+        items = list_items(session, status=args.status, channel=args.channel)
+        rows = [[str(i.id), f"{i.channel}|{i.date}", f"{i.asset}/{i.check_name}", str(i.attempt), i.status,
+                 i.summary[:70]] for i in items]
+    if not rows:
+        print(f"no {args.status} review items")
+        return 0
+    _print_table(rows, ["id", "partition", "asset/check", "attempt", "status", "summary"])
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    store = media_store()
+    with session_scope(catalog_url()) as session:
+        view = item_view(session, store, get_item(session, args.item_id))
+        item = view.item
+        print(f"item {item.id}: {item.channel}|{item.date} {item.asset}/{item.check_name} attempt {item.attempt}")
+        print(f"status: {item.status}" + (f" ({item.resolution})" if item.resolution else "")
+              + f"; rejections so far: {view.rejections}")
+        if view.alert:
+            print(f"ALERT: {view.alert}")
+        print(f"summary: {item.summary}\n\nfindings:")
+        for f in view.findings:
+            print(f"  [{'BLOCK' if f.get('blocking') else 'note'}] {f.get('category')} ({f.get('level')}): "
+                  f"{f.get('what')}\n      where: {f.get('where')}\n      why: {f.get('why')}")
+        print("\nmedia of this attempt:")
+        for m in [*view.images, *view.audio, *view.videos, *view.other]:
+            mark = " (evidence)" if m.key in view.evidence_keys else ""
+            print(f"  {m.label}{mark}: {_path(store, m.key)}")
+        if view.audit:
+            print("\nhistory:")
+            for a in view.audit:
+                print(f"  {a.at:%Y-%m-%d %H:%M:%S} {a.actor}: {a.action} "
+                      f"{a.before.get('status', '-')} -> {a.after.get('status', '-')} {a.detail[:80]}")
+    return 0
+
+
+def _path(store: MediaStore, key: str) -> str:
+    try:
+        return str(store.local_path(key))
+    except FileNotFoundError:
+        return f"{key} (missing)"
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    with session_scope(catalog_url()) as session:
+        decision = decide(session, args.item_id, args.action, args.note, cli_actor(), CLI_ROLE)
+        print(f"item {args.item_id}: {decision.status_before} -> {decision.status_after} by {decision.decided_by}; "
+              "the review sensor launches the follow-up run")
+    return 0
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if os.environ.get(PASSWORD_ENV):
+        return os.environ[PASSWORD_ENV]
+    if not sys.stdin.isatty():
+        raise ReviewError(f"no password: pass --password-stdin or set {PASSWORD_ENV}")
+    first, second = getpass.getpass("password: "), getpass.getpass("again: ")
+    if first != second:
+        raise ReviewError("the passwords differ")
+    return first
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    with session_scope(catalog_url()) as session:
+        if args.users_command == "add":
+            user = auth.create_user(session, args.username, _password(args), args.role, cli_actor())
+            print(f"added {user.username} ({user.role})")
+        elif args.users_command == "set-role":
+            user = auth.set_role(session, args.username, args.role, cli_actor())
+            print(f"{user.username} is now {user.role}")
+        else:
+            _print_table([[str(u.id), u.username, u.role] for u in auth.list_users(session)], ["id", "user", "role"])
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from storyvid_assets.review.web import serve
+
+    serve(catalog_url(), media_store(), args.host, args.port, secure_cookies=args.secure_cookies)
+    return 0
+
+
+def _run(func: Any) -> Any:
+    """Report review errors as ``error: ...`` with exit code 2, like the rest of the CLI."""
+
+    def wrapped(args: argparse.Namespace) -> int:
+        try:
+            return func(args)
+        except StoryVidError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+
+    return wrapped
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    review = subparsers.add_parser("review", help="the manual-review queue of failed moderation checks")
+    sub = review.add_subparsers(dest="review_command", required=True)
+    ls = sub.add_parser("list", help="list review items")
+    ls.add_argument("--status", default="open", help=f"one of {', '.join(STATUSES)}, or all (default open)")
+    ls.add_argument("--channel", help="only this channel")
+    ls.set_defaults(func=_run(cmd_list))
+    show = sub.add_parser("show", help="an item's findings, media and history")
+    show.add_argument("item_id", type=int, metavar="ID")
+    show.set_defaults(func=_run(cmd_show))
+    for action, text in (("approve", "let the partition's downstream assets run"),
+                         ("reject", "regenerate the failed asset with the next attempt")):
+        parser = sub.add_parser(action, help=text)
+        parser.add_argument("item_id", type=int, metavar="ID")
+        parser.add_argument("--note", help="why (required)")
+        parser.set_defaults(func=_run(cmd_decide), action=action)
+    serve = sub.add_parser("serve", help="the review web page")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--secure-cookies", action="store_true", help="mark the login cookie Secure (behind HTTPS)")
+    serve.set_defaults(func=_run(cmd_serve))
+    users = sub.add_parser("users", help="reviewers who may log in to the page")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    add = users_sub.add_parser("add", help=f"add a reviewer (password from --password-stdin, ${PASSWORD_ENV} or a "
+                                           "prompt)")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=["admin", "operator", "viewer"])
+    add.add_argument("--password-stdin", action="store_true")
+    add.set_defaults(func=_run(cmd_users))
+    set_role = users_sub.add_parser("set-role", help="change a reviewer's role")
+    set_role.add_argument("username")
+    set_role.add_argument("role", choices=["admin", "operator", "viewer"])
+    set_role.set_defaults(func=_run(cmd_users))
+    users_list = users_sub.add_parser("list", help="list reviewers")
+    users_list.set_defaults(func=_run(cmd_users))

@@ -1,0 +1,254 @@
+"""The review queue service: open items for failed checks, record decisions, hand them to the sensor.
+
+An item moves ``open -> approved | rejected -> resolved``; the sensor resolves approved items by launching
+the blocked downstream assets and rejected ones by launching a regeneration with the next attempt. After
+:data:`MAX_REJECTIONS` rejections of the same check on the same partition the item becomes ``needs_human``
+and only an admin may approve it. Every change writes an audit row with who, when, before and after.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storyvid_assets.catalog.review import ReviewAuditRow, ReviewDecisionRow, ReviewItemRow
+from storyvid_assets.errors import StoryVidError
+from storyvid_assets.moderation.findings import Finding
+
+Action = Literal["approve", "reject"]
+Role = Literal["admin", "operator", "viewer"]
+ROLES: tuple[str, ...] = ("admin", "operator", "viewer")
+STATUSES = ("open", "approved", "rejected", "resolved", "needs_human")
+BLOCKING_STATUSES = ("open", "rejected", "needs_human")
+MAX_REJECTIONS = 3
+MAX_NOTE_CHARS = 2000
+SYSTEM_ACTOR = "system"
+
+
+class ReviewError(StoryVidError):
+    """A review request that cannot be carried out; nothing was changed. ``status`` is the HTTP status."""
+
+    status = 400
+
+
+class UnknownItem(ReviewError):
+    status = 404
+
+
+class NotAllowed(ReviewError):
+    status = 403
+
+
+class Conflict(ReviewError):
+    status = 409
+
+
+class BadNote(ReviewError):
+    status = 422
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def snapshot(item: ReviewItemRow) -> dict[str, Any]:
+    return {"status": item.status, "resolution": item.resolution, "attempt": item.attempt}
+
+
+def audit(session: Session, item: ReviewItemRow | None, actor: str, action: str, before: dict[str, Any],
+          after: dict[str, Any], detail: str = "") -> ReviewAuditRow:
+    row = ReviewAuditRow(item_id=item.id if item else None, actor=actor, action=action, at=now(), before=before,
+                         after=after, detail=detail)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def findings_fingerprint(findings: list[dict[str, Any]]) -> str:
+    keys = sorted(json.dumps([f.get("category"), f.get("field"), f.get("start"), f.get("term"), f.get("time_s")])
+                  for f in findings if f.get("blocking"))
+    return hashlib.sha256("\n".join(keys).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class PriorReview:
+    """What a check learns when it fails again for an attempt a reviewer has already seen."""
+
+    item_id: int
+    status: str
+    approved: bool
+    approved_by: str | None
+
+
+def open_review_item(session: Session, *, channel: str, date: str, asset: str, check_name: str, attempt: int,
+                     findings: list[Finding], evidence: dict[str, Any], summary: str,
+                     run_id: str | None) -> tuple[ReviewItemRow, PriorReview | None]:
+    """Open (or find) the item for a failed check; idempotent per partition, asset, check and attempt.
+
+    When an approved item's findings are unchanged, the approval stands and is returned, so the check may
+    pass; when they changed, the item is reopened.
+    """
+    dumped = [f.model_dump(mode="json") for f in findings]
+    item = session.scalars(select(ReviewItemRow).filter_by(
+        channel=channel, date=date, asset=asset, check_name=check_name, attempt=attempt).with_for_update()
+    ).one_or_none()
+    if item is None:
+        item = ReviewItemRow(channel=channel, date=date, asset=asset, check_name=check_name, attempt=attempt,
+                             status="open", summary=summary, findings=dumped, evidence=evidence, run_id=run_id)
+        session.add(item)
+        session.flush()
+        audit(session, item, f"check:{check_name}", "opened", {}, snapshot(item), summary)
+        return item, None
+    approved = item.status == "approved" or (item.status == "resolved" and item.resolution == "approved")
+    if approved and findings_fingerprint(item.findings) == findings_fingerprint(dumped):
+        decision = latest_decision(session, item.id)
+        return item, PriorReview(item.id, item.status, True, decision.decided_by if decision else None)
+    if approved:
+        before = snapshot(item)
+        item.status, item.resolution, item.findings, item.summary, item.run_id = "open", None, dumped, summary, run_id
+        item.evidence = evidence
+        session.flush()
+        audit(session, item, f"check:{check_name}", "reopened", before, snapshot(item),
+              "findings changed after approval: " + summary)
+        return item, None
+    if item.status == "open":
+        item.findings, item.summary, item.evidence, item.run_id = dumped, summary, evidence, run_id
+        session.flush()
+    return item, PriorReview(item.id, item.status, False, None)
+
+
+def get_item(session: Session, item_id: int, *, lock: bool = False) -> ReviewItemRow:
+    query = select(ReviewItemRow).filter_by(id=item_id)
+    item = session.scalars(query.with_for_update() if lock else query).one_or_none()
+    if item is None:
+        raise UnknownItem(f"there is no review item {item_id}; `storyvid review list --status all` shows them all")
+    return item
+
+
+def list_items(session: Session, status: str | None = "open", channel: str | None = None,
+               limit: int = 200) -> list[ReviewItemRow]:
+    query = select(ReviewItemRow).order_by(ReviewItemRow.id.desc()).limit(limit)
+    if status and status != "all":
+        if status not in STATUSES:
+            raise ReviewError(f"unknown status {status!r}; use one of {', '.join(STATUSES)} or all")
+        query = query.filter_by(status=status)
+    if channel:
+        query = query.filter_by(channel=channel)
+    return list(session.scalars(query))
+
+
+def decisions_for(session: Session, item_id: int) -> list[ReviewDecisionRow]:
+    return list(session.scalars(select(ReviewDecisionRow).filter_by(item_id=item_id).order_by(ReviewDecisionRow.id)))
+
+
+def latest_decision(session: Session, item_id: int) -> ReviewDecisionRow | None:
+    decisions = decisions_for(session, item_id)
+    return decisions[-1] if decisions else None
+
+
+def audit_for(session: Session, item_id: int) -> list[ReviewAuditRow]:
+    return list(session.scalars(select(ReviewAuditRow).filter_by(item_id=item_id).order_by(ReviewAuditRow.id)))
+
+
+def allowed_actions(item: ReviewItemRow, role: str) -> list[str]:
+    """What ``role`` may do with ``item`` now."""
+    if role == "viewer" or role not in ROLES:
+        return []
+    if item.status == "open":
+        return ["approve", "reject"]
+    if item.status == "needs_human" and role == "admin":
+        return ["approve"]
+    return []
+
+
+def _check_note(note: str | None) -> str:
+    text = (note or "").strip()
+    if not text:
+        raise BadNote("a note is required: say why (e.g. --note \"profanity is a character's name\")")
+    if len(text) > MAX_NOTE_CHARS:
+        raise BadNote(f"the note has {len(text)} characters; keep it under {MAX_NOTE_CHARS}")
+    return text
+
+
+def decide(session: Session, item_id: int, action: str, note: str | None, actor: str,
+           role: str) -> ReviewDecisionRow:
+    """Record a reviewer's decision. Raises :class:`ReviewError` (and changes nothing) when it is not allowed."""
+    if action not in ("approve", "reject"):
+        raise ReviewError(f"unknown action {action!r}; use approve or reject")
+    if role not in ROLES:
+        raise NotAllowed(f"unknown role {role!r}")
+    if role == "viewer":
+        raise NotAllowed(f"{actor} is a viewer; viewers can look but not decide (ask an admin for the operator role)")
+    text = _check_note(note)
+    item = get_item(session, item_id, lock=True)
+    if action not in allowed_actions(item, role):
+        raise _refusal(session, item, action, role)
+    before = snapshot(item)
+    item.status = "approved" if action == "approve" else "rejected"
+    decision = ReviewDecisionRow(item_id=item.id, action=action, note=text, decided_by=actor, decided_at=now(),
+                                 status_before=before["status"], status_after=item.status)
+    session.add(decision)
+    session.flush()
+    audit(session, item, actor, action, before, snapshot(item), text)
+    return decision
+
+
+def _refusal(session: Session, item: ReviewItemRow, action: str, role: str) -> ReviewError:
+    if item.status == "needs_human":
+        if action == "reject":
+            return Conflict(f"item {item.id} is escalated after {MAX_REJECTIONS} rejections; fix the source (e.g. a "
+                            "script in stories/) and have an admin approve it")
+        return NotAllowed(f"item {item.id} is escalated; only an admin may approve it (you are {role})")
+    last = latest_decision(session, item.id)
+    by = f" by {last.decided_by} at {last.decided_at:%Y-%m-%d %H:%M} UTC" if last else ""
+    return Conflict(f"item {item.id} is already {item.status}{by}; it cannot be decided again")
+
+
+# ----------------------------------------------------------------------------- for the sensor
+
+
+def pending_decisions(session: Session, after_id: int, limit: int = 50) -> list[ReviewDecisionRow]:
+    query = select(ReviewDecisionRow).where(ReviewDecisionRow.id > after_id).order_by(ReviewDecisionRow.id)
+    return list(session.scalars(query.limit(limit)))
+
+
+def rejection_count(session: Session, item: ReviewItemRow) -> int:
+    """Rejections of this check on this partition across all attempts."""
+    return session.scalar(
+        select(func.count()).select_from(ReviewDecisionRow).join(ReviewItemRow)
+        .where(ReviewItemRow.channel == item.channel, ReviewItemRow.date == item.date,
+               ReviewItemRow.asset == item.asset, ReviewItemRow.check_name == item.check_name,
+               ReviewDecisionRow.action == "reject")
+    ) or 0
+
+
+def record_dispatch(session: Session, decision: ReviewDecisionRow, outcome: str, run_key: str | None,
+                    new_attempt: int | None, actor: str, detail: str = "") -> ReviewItemRow:
+    """The sensor acted on a decision: resolve the item (or escalate it). Idempotent per decision."""
+    item = get_item(session, decision.item_id, lock=True)
+    if decision.dispatched_at is not None:
+        return item
+    before = snapshot(item)
+    if outcome == "escalated":
+        item.status = "needs_human"
+    else:
+        item.status, item.resolution = "resolved", ("approved" if outcome == "downstream_run" else "regenerated")
+    decision.outcome, decision.run_key, decision.new_attempt, decision.dispatched_at = (
+        outcome, run_key, new_attempt, now())
+    session.flush()
+    audit(session, item, actor, outcome, before, snapshot(item), detail)
+    return item
+
+
+def unresolved_items(session: Session, channel: str, date: str) -> list[ReviewItemRow]:
+    """Items that keep the partition's downstream assets from running."""
+    return list(session.scalars(
+        select(ReviewItemRow).where(ReviewItemRow.channel == channel, ReviewItemRow.date == date,
+                                    ReviewItemRow.status.in_(BLOCKING_STATUSES)).order_by(ReviewItemRow.id)
+    ))

@@ -1,0 +1,111 @@
+"""What a reviewer sees of an item: findings, the story text, images, audio and video of that attempt.
+
+Plain functions over a catalog session and a media store, shared by the CLI and the web page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storyvid_assets.catalog.review import ReviewAuditRow, ReviewDecisionRow, ReviewItemRow
+from storyvid_assets.catalog.schema import MediaAssetRow, StoryRow, VideoRow
+from storyvid_assets.resources.media_store import MediaStore
+from storyvid_assets.review.queue import MAX_REJECTIONS, audit_for, decisions_for, rejection_count
+
+STORY_TEXT_LIMIT = 20_000
+
+
+@dataclass
+class MediaView:
+    id: int
+    key: str
+    asset: str
+    content_type: str
+    label: str
+
+
+@dataclass
+class ItemView:
+    item: ReviewItemRow
+    findings: list[dict[str, Any]]
+    story_title: str | None
+    story_text: str | None
+    images: list[MediaView] = field(default_factory=list)
+    audio: list[MediaView] = field(default_factory=list)
+    videos: list[MediaView] = field(default_factory=list)
+    other: list[MediaView] = field(default_factory=list)
+    decisions: list[ReviewDecisionRow] = field(default_factory=list)
+    audit: list[ReviewAuditRow] = field(default_factory=list)
+    rejections: int = 0
+    evidence_keys: set[str] = field(default_factory=set)
+
+    @property
+    def escalated(self) -> bool:
+        return self.item.status == "needs_human"
+
+    @property
+    def alert(self) -> str | None:
+        if not self.escalated:
+            return None
+        return (f"Escalated: rejected {self.rejections} times (limit {MAX_REJECTIONS}); no more automatic "
+                "regeneration. Fix the source and have an admin approve, or leave the episode unpublished.")
+
+
+def _label(row: MediaAssetRow) -> str:
+    return f"{row.asset}: {row.key.rsplit('/', 1)[-1]}"
+
+
+def partition_media(session: Session, item: ReviewItemRow) -> list[MediaAssetRow]:
+    """Every media file of the item's partition made at the item's attempt."""
+    return list(session.scalars(
+        select(MediaAssetRow).filter_by(channel=item.channel, date=item.date, attempt=item.attempt)
+        .order_by(MediaAssetRow.asset, MediaAssetRow.key)
+    ))
+
+
+def story_text(session: Session, media_store: MediaStore, item: ReviewItemRow,
+               media: list[MediaAssetRow]) -> tuple[str | None, str | None]:
+    """The story (markdown) of the item's attempt, from the media store, else from the catalog row."""
+    row = session.scalars(select(StoryRow).filter_by(channel=item.channel, date=item.date)).one_or_none()
+    title = row.title if row and row.attempt == item.attempt else None
+    for m in media:
+        if m.asset == "story" and m.key.endswith(".md") and media_store.exists(m.key):
+            return title, media_store.read_bytes(m.key).decode("utf-8", "replace")[:STORY_TEXT_LIMIT]
+    if row and row.attempt == item.attempt:
+        return title, row.text[:STORY_TEXT_LIMIT]
+    return title, None
+
+
+def item_view(session: Session, media_store: MediaStore, item: ReviewItemRow) -> ItemView:
+    media = partition_media(session, item)
+    title, text = story_text(session, media_store, item, media)
+    view = ItemView(item=item, findings=list(item.findings or []), story_title=title, story_text=text,
+                    decisions=decisions_for(session, item.id), audit=audit_for(session, item.id),
+                    rejections=rejection_count(session, item),
+                    evidence_keys={m["key"] for m in (item.evidence or {}).get("media", [])})
+    for m in media:
+        entry = MediaView(m.id, m.key, m.asset, m.content_type, _label(m))
+        if m.content_type.startswith("image/"):
+            view.images.append(entry)
+        elif m.content_type.startswith("audio/"):
+            view.audio.append(entry)
+        elif m.content_type.startswith("video/"):
+            view.videos.append(entry)
+        else:
+            view.other.append(entry)
+    known = {v.key for v in view.videos}
+    for video in session.scalars(select(VideoRow).filter_by(channel=item.channel, date=item.date,
+                                                            attempt=item.attempt)):
+        if video.key not in known:
+            row = session.scalars(select(MediaAssetRow).filter_by(key=video.key)).one_or_none()
+            if row:
+                view.videos.append(MediaView(row.id, row.key, "videos", row.content_type, f"video {video.format}"))
+    return view
+
+
+def media_row(session: Session, media_id: int) -> MediaAssetRow | None:
+    return session.get(MediaAssetRow, media_id)

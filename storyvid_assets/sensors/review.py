@@ -1,0 +1,130 @@
+"""``review_decisions_sensor``: turns reviewers' decisions into runs.
+
+- approve: one run of the partition's assets downstream of the checked asset (at the same attempt);
+- reject: one regeneration run of the checked asset and everything downstream, with ``attempt + 1`` (the
+  catalog's ``episodes.attempt`` moves too), so every provider makes different content;
+- the :data:`MAX_REJECTIONS`-th rejection of the same check escalates the item to ``needs_human``, logs an
+  alert and records an observation with the alert on the asset.
+
+The cursor is the id of the last decision handled; the run key is derived from the decision id, and the
+catalog remembers what was dispatched, so a repeated tick never launches a second run or moves the
+attempt twice.
+
+No ``from __future__ import annotations`` here (dagster-io/dagster#26837).
+"""
+
+from typing import Any
+
+import dagster as dg
+from sqlalchemy.orm import Session
+
+from storyvid_assets.assets.common import ASSET_GROUP, ATTEMPT_TAG
+from storyvid_assets.catalog.db import migrate
+from storyvid_assets.catalog.repository import current_attempt, set_episode_status
+from storyvid_assets.catalog.review import ReviewDecisionRow, ReviewItemRow
+from storyvid_assets.partitions import episode_partition_key
+from storyvid_assets.resources.catalog import CatalogResource
+from storyvid_assets.review.queue import MAX_REJECTIONS, get_item, pending_decisions, record_dispatch, rejection_count
+
+SENSOR_ACTOR = "sensor:review_decisions_sensor"
+DECISION_TAG = "storyvid/review-decision"
+ITEM_TAG = "storyvid/review-item"
+TRIGGER_TAG = "storyvid/trigger"
+MAX_DECISIONS_PER_TICK = 25
+
+
+def run_key_for(decision_id: int) -> str:
+    return f"review-decision-{decision_id}"
+
+
+def selection_for(asset_graph: Any, asset: str, *, include_asset: bool) -> tuple[list[dg.AssetKey],
+                                                                                 list[dg.AssetCheckKey]]:
+    """The asset and its downstream assets (or only the downstream ones), with their checks."""
+    keys = set(dg.AssetSelection.assets(asset).downstream().resolve(asset_graph))
+    if not include_asset:
+        keys.discard(dg.AssetKey(asset))
+    checks = sorted((k for k in asset_graph.asset_check_keys if k.asset_key in keys), key=lambda k: k.to_user_string())
+    return sorted(keys, key=lambda k: k.to_user_string()), checks
+
+
+def _request(item: ReviewItemRow, decision: ReviewDecisionRow, asset_graph: Any, attempt: int,
+             include_asset: bool, trigger: str) -> dg.RunRequest | None:
+    assets, checks = selection_for(asset_graph, item.asset, include_asset=include_asset)
+    if not assets:
+        return None
+    return dg.RunRequest(
+        run_key=run_key_for(decision.id),
+        partition_key=str(episode_partition_key(item.channel, item.date)),
+        asset_selection=assets,
+        asset_check_keys=checks,
+        tags={ATTEMPT_TAG: str(attempt), DECISION_TAG: str(decision.id), ITEM_TAG: str(item.id),
+              TRIGGER_TAG: trigger, "storyvid/channel": item.channel},
+    )
+
+
+def _escalation(item: ReviewItemRow, rejections: int) -> dg.AssetObservation:
+    return dg.AssetObservation(
+        asset_key=item.asset,
+        partition=str(episode_partition_key(item.channel, item.date)),
+        metadata={
+            "review_status": "needs_human",
+            "review_item": item.id,
+            "alert": dg.MetadataValue.text(
+                f"{item.check_name} was rejected {rejections} times; automatic regeneration stopped. "
+                f"A person must fix the source and an admin approve item {item.id}."),
+        },
+    )
+
+
+def dispatch(session: Session, decision: ReviewDecisionRow, asset_graph: Any,
+             log: Any) -> tuple[dg.RunRequest | None, dg.AssetObservation | None]:
+    """What one decision asks for. Re-dispatching an already handled decision rebuilds the same request."""
+    item = get_item(session, decision.item_id)
+    if decision.action == "approve":
+        request = _request(item, decision, asset_graph, item.attempt, include_asset=False, trigger="review-approval")
+        record_dispatch(session, decision, "downstream_run", request.run_key if request else None, None, SENSOR_ACTOR,
+                        f"approved by {decision.decided_by}: launching {item.asset}'s downstream assets")
+        return request, None
+    if decision.dispatched_at is not None and decision.outcome == "regeneration":
+        return _request(item, decision, asset_graph, decision.new_attempt or item.attempt + 1, include_asset=True,
+                        trigger="review-regeneration"), None
+    rejections = rejection_count(session, item)
+    if decision.outcome == "escalated" or rejections >= MAX_REJECTIONS:
+        if decision.dispatched_at is None:
+            log.error(f"ALERT review item {item.id} ({item.channel}|{item.date} {item.asset}/{item.check_name}) "
+                      f"was rejected {rejections} times: escalated to needs_human, no more regeneration")
+        record_dispatch(session, decision, "escalated", None, None, SENSOR_ACTOR,
+                        f"{rejections} rejections: a person must fix this")
+        return None, _escalation(item, rejections)
+    new_attempt = max(item.attempt, current_attempt(session, item.channel, item.date)) + 1
+    set_episode_status(session, item.channel, item.date, "regenerating", new_attempt)
+    request = _request(item, decision, asset_graph, new_attempt, include_asset=True, trigger="review-regeneration")
+    record_dispatch(session, decision, "regeneration", request.run_key if request else None, new_attempt,
+                    SENSOR_ACTOR, f"rejected by {decision.decided_by}: regenerating {item.asset} as attempt "
+                    f"{new_attempt}")
+    return request, None
+
+
+@dg.sensor(
+    name="review_decisions_sensor",
+    target=dg.AssetSelection.groups(ASSET_GROUP),
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Approvals launch the blocked downstream assets; rejections regenerate with the next attempt.",
+)
+def review_decisions_sensor(context: dg.SensorEvaluationContext, catalog: CatalogResource) -> dg.SensorResult:
+    after = int(context.cursor) if context.cursor and context.cursor.isdigit() else 0
+    migrate(catalog.url)
+    asset_graph = context.repository_def.asset_graph
+    requests: list[dg.RunRequest] = []
+    events: list[dg.AssetObservation] = []
+    last = after
+    with catalog.session() as session:
+        for decision in pending_decisions(session, after, MAX_DECISIONS_PER_TICK):
+            request, event = dispatch(session, decision, asset_graph, context.log)
+            requests += [request] if request else []
+            events += [event] if event else []
+            last = decision.id
+    if requests:
+        context.log.info(f"launching {len(requests)} run(s) for review decisions up to #{last}")
+    return dg.SensorResult(run_requests=requests, asset_events=events, cursor=str(last))

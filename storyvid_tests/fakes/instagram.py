@@ -1,0 +1,186 @@
+"""A loopback Instagram Graph API: Reels containers, rupload, status, ``media_publish``, publishing limit.
+
+Fault steps: ``limit`` (content_publishing_limit), ``create`` (container), ``upload`` (rupload bytes),
+``status`` (container status), ``publish`` (media_publish; ``lost_response`` publishes, then hangs up),
+``quota`` on ``publish`` answers code 9 / 2207042 (publishing limit reached).
+``media_publish`` is not idempotent here: publishing a container twice makes two posts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from storyvid_tests.fakes.graph import VERSION, GraphFake, graph_error
+from storyvid_tests.fakes.platform_server import Exchange, Post
+
+V = VERSION
+
+
+@dataclass
+class Container:
+    id: str
+    caption: str
+    media_type: str
+    share_to_feed: bool
+    data: bytes = b""
+    status: str = "IN_PROGRESS"
+    polls: int = 0
+
+
+class FakeInstagram(GraphFake):
+    name = "instagram"
+
+    def __init__(
+        self, user_id: str = "17841400000000001", quota_total: int = 50, processing_polls: int = 1, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.user_id = user_id
+        self.quota_total = quota_total
+        self.processing_polls = processing_polls  # status polls answered IN_PROGRESS after the upload
+        self.containers: dict[str, Container] = {}
+        self.published_at: list[Any] = []
+        u = user_id
+        self.route("GET", rf"/{V}/{u}/content_publishing_limit")(self.publishing_limit)
+        self.route("POST", rf"/{V}/{u}/media")(self.create_container)
+        self.route("GET", rf"/{V}/{u}/media")(self.list_media)
+        self.route("POST", rf"/{V}/{u}/media_publish")(self.media_publish)
+        self.route("POST", rf"/ig-api-upload/{V}/(?P<cid>[^/]+)")(self.rupload)
+        self.route("GET", rf"/{V}/(?P<obj>[^/]+)/insights")(self.insights)
+        self.route("GET", rf"/{V}/(?P<obj>[^/]+)")(self.get_object)
+
+    def quota_error(self, ex: Exchange) -> None:
+        ex.reply(400, graph_error("The user has reached the publishing limit", 9, 2207042))
+
+    def usage(self) -> int:
+        cutoff = self.now() - timedelta(hours=24)
+        return sum(1 for t in self.published_at if t > cutoff)
+
+    def publishing_limit(self, ex: Exchange) -> None:
+        self.apply_faults(ex, "limit")
+        self.authorize(ex)
+        ex.reply(
+            200,
+            {
+                "data": [
+                    {"quota_usage": self.usage(), "config": {"quota_total": self.quota_total, "quota_duration": 86400}}
+                ]
+            },
+        )
+
+    def create_container(self, ex: Exchange) -> None:
+        lost = self.apply_faults(ex, "create")
+        self.authorize(ex)
+        form = ex.form()
+        caption = form.get("caption", "")
+        if form.get("media_type") != "REELS" or form.get("upload_type") != "resumable":
+            ex.reply(400, graph_error("media_type=REELS with upload_type=resumable expected", 100))
+            return
+        if len(caption) > 2200 or caption.count("#") > 30:
+            ex.reply(400, graph_error("caption over 2200 characters or 30 hashtags", 100, 2207010))
+            return
+        container = Container(self.next_id("1790000"), caption, "REELS", form.get("share_to_feed") == "true")
+        with self.lock:
+            self.containers[container.id] = container
+        if lost:
+            ex.hang_up()
+        ex.reply(200, {"id": container.id, "uri": f"{self.origin}/ig-api-upload/{V}/{container.id}"})
+
+    def rupload(self, ex: Exchange, cid: str) -> None:
+        self.apply_faults(ex, "upload")
+        self.authorize(ex)
+        container = self.containers.get(cid)
+        data = ex.body()
+        if container is None:
+            ex.reply(400, graph_error("container not found", 100, 2207020))
+            return
+        if ex.headers.get("offset") != "0" or int(ex.headers.get("file_size", -1)) != len(data):
+            ex.reply(
+                400,
+                {
+                    "debug_info": {
+                        "retriable": False,
+                        "type": "ProcessingFailedError",
+                        "message": "offset must be 0 and file_size the body length",
+                    }
+                },
+            )
+            return
+        with self.lock:
+            container.data, container.status, container.polls = data, "IN_PROGRESS", 0
+        ex.reply(200, {"success": True, "message": "Upload successful."})
+
+    def get_object(self, ex: Exchange, obj: str) -> None:
+        self.apply_faults(ex, "status")
+        self.authorize(ex)
+        if container := self.containers.get(obj):
+            with self.lock:
+                if container.data and container.status == "IN_PROGRESS":
+                    container.polls += 1
+                    if container.polls > self.processing_polls:
+                        container.status = "FINISHED"
+            ex.reply(200, {"id": obj, "status_code": container.status, "status": container.status})
+            return
+        post = next((p for p in self.posts if p.id == obj), None)
+        if post is None:
+            ex.reply(400, graph_error(f"Unsupported get request. Object {obj} does not exist", 100, 33))
+            return
+        ex.reply(200, {"id": post.id, "permalink": f"https://www.instagram.com/reel/{post.id}/"})
+
+    def media_publish(self, ex: Exchange) -> None:
+        lost = self.apply_faults(ex, "publish")
+        self.authorize(ex)
+        container = self.containers.get(ex.form().get("creation_id", ""))
+        if container is None or container.status not in ("FINISHED", "PUBLISHED"):
+            ex.reply(400, graph_error("Media ID is not available", 9007, 2207027))
+            return
+        if self.usage() >= self.quota_total:
+            self.quota_error(ex)
+            return
+        with self.lock:
+            media_id = self.next_id("1800000")
+            container.status = "PUBLISHED"
+            self.published_at.append(self.now())
+            self.posts.append(
+                Post(
+                    id=media_id,
+                    sha256=self.sha256(container.data),
+                    size=len(container.data),
+                    text=container.caption,
+                    meta={"container": container.id, "share_to_feed": container.share_to_feed},
+                )
+            )
+        if lost:
+            ex.hang_up()
+        ex.reply(200, {"id": media_id})
+
+    def list_media(self, ex: Exchange) -> None:
+        self.apply_faults(ex, "list")
+        self.authorize(ex)
+        with self.lock:
+            newest = list(reversed(self.posts))[: int(ex.query.get("limit", "25"))]
+        ex.reply(
+            200, {"data": [{"id": p.id, "caption": p.text, "timestamp": "2026-11-25T12:00:00+0000"} for p in newest]}
+        )
+
+    def insights(self, ex: Exchange, obj: str) -> None:
+        self.authorize(ex)
+        metrics = ex.query.get("metric", "").split(",")
+        values = {"views": 1200, "reach": 900, "likes": 80, "comments": 6, "shares": 4, "saved": 3}
+        ex.reply(
+            200,
+            {
+                "data": [
+                    {
+                        "name": m,
+                        "period": "lifetime",
+                        "values": [{"value": values.get(m, 0)}],
+                        "title": m,
+                        "description": m,
+                        "id": f"{obj}/insights/{m}/lifetime",
+                    }
+                    for m in metrics
+                ]
+            },
+        )

@@ -1,0 +1,168 @@
+"""The gates on the real graph: a failing partition stops before videos and uploads, opens a review item,
+and only an approval (or a regeneration) completes it.
+
+Small render settings (draft preset, 10 fps) on the two-format ``midnight`` channel keep this to one render
+per test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pytest
+from sqlalchemy import select
+
+from storyvid_assets.assets.common import ATTEMPT_TAG
+from storyvid_assets.assets.moderation import SCENE_IMAGES_CHECK, STORY_TEXT_CHECK
+from storyvid_assets.catalog.db import session_scope
+from storyvid_assets.catalog.repository import current_attempt
+from storyvid_assets.catalog.review import LicenceEvidenceRow, ReviewItemRow
+from storyvid_assets.definitions import build_definitions
+from storyvid_assets.models import ImageStyle, Story
+from storyvid_assets.partitions import episode_partition_key
+from storyvid_assets.resources.images import GeneratedImage, ImageProvider
+from storyvid_assets.resources.story_writer import LocalStoryWriter, StoryRequest
+from storyvid_assets.review.queue import decide
+from storyvid_assets.runner import run_episode
+from storyvid_assets.sensors.review import review_decisions_sensor
+
+pytestmark = pytest.mark.slow
+CHANNEL = "midnight"
+BLOCKED = ("videos", "thumbnail", "publication", "uploads")
+
+
+class ProfaneFirstDraft(LocalStoryWriter):
+    """The local writer, except that attempt 1 has a sweary line in scene 2 (a provider gone wrong)."""
+
+    def write_story(self, request: StoryRequest) -> Story:
+        story = super().write_story(request)
+        if request.attempt != 1:
+            return story
+        scenes = list(story.scenes)
+        scenes[1] = scenes[1].model_copy(update={"narration": scenes[1].narration + " What the fuck was that?"})
+        return story.model_copy(update={"scenes": scenes})
+
+
+class FlatGreyImages(ImageProvider):
+    """Every scene the same flat grey: blank and near-duplicate images."""
+
+    def generate(self, prompt: str, style: ImageStyle, width: int, height: int) -> GeneratedImage:
+        import io
+
+        from PIL import Image
+
+        buf = io.BytesIO()
+        Image.new("RGB", (width, height), (120, 120, 120)).save(buf, format="PNG")
+        return GeneratedImage(png=buf.getvalue(), width=width, height=height, provider="flat-grey")
+
+
+def resources(**overrides: Any) -> dict[str, Any]:
+    from storyvid_assets.resources import local_resources
+    from storyvid_assets.resources.renderer import FFmpegRenderer
+
+    return local_resources(renderer=FFmpegRenderer(preset="draft", fps=10), **overrides)
+
+
+def materialized(instance: dg.DagsterInstance, asset: str, date: str) -> bool:
+    partition = str(episode_partition_key(CHANNEL, date))
+    return bool(instance.get_latest_materialization_event(dg.AssetKey(asset))
+                and partition in instance.get_materialized_partitions(dg.AssetKey(asset)))
+
+
+def items(url: str, date: str) -> list[tuple[str, str, int, str]]:
+    with session_scope(url) as session:
+        rows = session.scalars(select(ReviewItemRow).filter_by(channel=CHANNEL, date=date).order_by(ReviewItemRow.id))
+        return [(r.asset, r.check_name, r.attempt, r.status) for r in rows]
+
+
+def only_request(defs: dg.Definitions, instance: dg.DagsterInstance) -> dg.RunRequest:
+    context = dg.build_sensor_context(instance=instance, definitions=defs,
+                                      resources={"catalog": defs.resources["catalog"]})
+    result = review_decisions_sensor(context)
+    assert isinstance(result, dg.SensorResult)
+    assert len(result.run_requests) == 1
+    return result.run_requests[0]
+
+
+def run_request(request: dg.RunRequest, date: str, res: dict[str, Any],
+                instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
+    return run_episode(CHANNEL, date, resources=res, instance=instance, tags=dict(request.tags),
+                       asset_selection=list(request.asset_selection or []), raise_on_error=False)
+
+
+def failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:
+    return [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
+
+
+def test_bad_story_blocks_everything_downstream_and_rejection_regenerates(storyvid_home: Path) -> None:
+    date = "2026-03-02"
+    res = resources(story_writer=ProfaneFirstDraft())
+    url = res["catalog"].url
+    with dg.instance_for_test() as instance:
+        first = run_episode(CHANNEL, date, resources=res, instance=instance, raise_on_error=False)
+        assert not first.success
+        assert failed_checks(first) == [STORY_TEXT_CHECK]
+        evaluation = next(e for e in first.get_asset_check_evaluations() if e.check_name == STORY_TEXT_CHECK)
+        assert evaluation.severity == dg.AssetCheckSeverity.ERROR
+        assert evaluation.metadata["blocking_findings"].value == 1
+        finding = evaluation.metadata["findings_json"].value[0]
+        assert (finding["category"], finding["matched"], finding["field"]) == ("profanity", "fuck",
+                                                                               "scenes[1].narration")
+        assert materialized(instance, "story", date)
+        for asset in ("narration", "scene_images", "music", *BLOCKED):
+            assert not materialized(instance, asset, date), asset
+        assert items(url, date) == [("story", STORY_TEXT_CHECK, 1, "open")]
+        first_story = first.output_for_node("story")
+
+        with session_scope(url) as session:
+            item_id = session.scalars(select(ReviewItemRow.id)).one()
+            decide(session, item_id, "reject", "profanity in scene 2", "otto", "operator")
+        defs = build_definitions(res)
+        request = only_request(defs, instance)
+        assert request.tags[ATTEMPT_TAG] == "2" and "story" in [k.path[-1] for k in request.asset_selection]
+        second = run_request(request, date, res, instance)
+        assert second.success, failed_checks(second)
+        second_story = second.output_for_node("story")
+        assert second_story.attempt == 2 and second_story.text != first_story.text
+        for asset in ("narration", "scene_images", "music", *BLOCKED):
+            assert materialized(instance, asset, date), asset
+    assert items(url, date) == [("story", STORY_TEXT_CHECK, 1, "resolved")]
+    with session_scope(url) as session:
+        assert current_attempt(session, CHANNEL, date) == 2
+        assert session.scalars(select(LicenceEvidenceRow).filter_by(channel=CHANNEL, date=date)).one().attempt == 2
+
+
+def test_gate_holds_any_later_run_until_approval(storyvid_home: Path) -> None:
+    date = "2026-03-03"
+    res = resources(image_provider=FlatGreyImages())
+    url = res["catalog"].url
+    with dg.instance_for_test() as instance:
+        first = run_episode(CHANNEL, date, resources=res, instance=instance, raise_on_error=False)
+        assert failed_checks(first) == [SCENE_IMAGES_CHECK]
+        findings = next(e for e in first.get_asset_check_evaluations() if not e.passed).metadata["findings_json"].value
+        assert {f["category"] for f in findings} == {"image_blank", "image_duplicate"}
+        for asset in ("story", "narration", "scene_images", "music", "platform_metadata"):
+            assert materialized(instance, asset, date), asset
+        for asset in BLOCKED:
+            assert not materialized(instance, asset, date), asset
+
+        # a later run of just the videos (a manual launch, a schedule, a backfill) meets the gate
+        later = run_episode(CHANNEL, date, resources=res, instance=instance, raise_on_error=False,
+                            asset_selection=[dg.AssetKey("videos")])
+        assert not later.success and not materialized(instance, "videos", date)
+        failure = next(e for e in later.all_events if e.is_step_failure)
+        assert "held for review" in str(failure.step_failure_data.user_failure_data.description)
+
+        with session_scope(url) as session:
+            item_id = session.scalars(select(ReviewItemRow.id)).one()
+            decide(session, item_id, "approve", "flat grey is the look of this episode", "otto", "operator")
+        defs = build_definitions(res)
+        request = only_request(defs, instance)
+        assert sorted(k.path[-1] for k in request.asset_selection) == sorted(BLOCKED)
+        approved = run_request(request, date, res, instance)
+        assert approved.success
+        for asset in BLOCKED:
+            assert materialized(instance, asset, date), asset
+    assert items(url, date) == [("scene_images", SCENE_IMAGES_CHECK, 1, "resolved")]
