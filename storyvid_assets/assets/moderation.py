@@ -41,8 +41,12 @@ STORY_TEXT_CHECK = "story_text_policy"
 SCENE_IMAGES_CHECK = "scene_images_quality"
 NARRATION_AUDIO_CHECK = "narration_audio_quality"
 MUSIC_AUDIO_CHECK = "music_audio_and_licence"
-MODERATION_CHECKS = {"story": STORY_TEXT_CHECK, "scene_images": SCENE_IMAGES_CHECK,
-                     "narration": NARRATION_AUDIO_CHECK, "music": MUSIC_AUDIO_CHECK}
+MODERATION_CHECKS = {
+    "story": STORY_TEXT_CHECK,
+    "scene_images": SCENE_IMAGES_CHECK,
+    "narration": NARRATION_AUDIO_CHECK,
+    "music": MUSIC_AUDIO_CHECK,
+}
 MAX_FINDINGS_IN_METADATA = 100
 
 
@@ -52,8 +56,9 @@ def episode_gate(asset: str, name: str, **kwargs: Any) -> Callable[[Callable[...
     def decorate(fn: Callable[..., Any]) -> dg.AssetChecksDefinition:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", category=dg.PreviewWarning)
-            return dg.asset_check(asset=asset, name=name, blocking=True, partitions_def=episode_partitions_def(),
-                                  **kwargs)(fn)
+            return dg.asset_check(
+                asset=asset, name=name, blocking=True, partitions_def=episode_partitions_def(), **kwargs
+            )(fn)
 
     return decorate
 
@@ -63,16 +68,25 @@ def _partition(context: dg.AssetCheckExecutionContext) -> tuple[ChannelConfig, s
     return get_channel(ep.channel), ep.date
 
 
-def gate_result(context: dg.AssetCheckExecutionContext, catalog: CatalogResource, *, asset: str, check_name: str,
-                attempt: int, findings: list[Finding], evidence: dict[str, Any],
-                metadata: dict[str, Any]) -> dg.AssetCheckResult:
+def gate_result(
+    context: dg.AssetCheckExecutionContext,
+    catalog: CatalogResource,
+    *,
+    asset: str,
+    check_name: str,
+    attempt: int,
+    findings: list[Finding],
+    evidence: dict[str, Any],
+    metadata: dict[str, Any],
+) -> dg.AssetCheckResult:
     """Pass, or fail with severity ERROR and a review item; every finding is explained in the metadata."""
     channel, date = _partition(context)
     text = summary(findings)
     meta: dict[str, Any] = {
         "findings": dg.MetadataValue.md(findings_markdown(findings)),
-        "findings_json": dg.MetadataValue.json([f.model_dump(mode="json")
-                                                for f in findings[:MAX_FINDINGS_IN_METADATA]]),
+        "findings_json": dg.MetadataValue.json(
+            [f.model_dump(mode="json") for f in findings[:MAX_FINDINGS_IN_METADATA]]
+        ),
         "blocking_findings": len(blocking(findings)),
         "total_findings": len(findings),
         "attempt": attempt,
@@ -82,18 +96,32 @@ def gate_result(context: dg.AssetCheckExecutionContext, catalog: CatalogResource
         return dg.AssetCheckResult(passed=True, metadata=meta, description=text)
     with catalog.session() as session:
         item, prior = open_review_item(
-            session, channel=channel.name, date=date, asset=asset, check_name=check_name, attempt=attempt,
-            findings=findings, evidence=evidence, summary=text, run_id=context.run.run_id,
+            session,
+            channel=channel.name,
+            date=date,
+            asset=asset,
+            check_name=check_name,
+            attempt=attempt,
+            findings=findings,
+            evidence=evidence,
+            summary=text,
+            run_id=context.run.run_id,
         )
         item_id, status = item.id, item.status
-    meta.update({"review_item": item_id, "review_status": status,
-                 "review_command": dg.MetadataValue.text(f"storyvid review show {item_id}")})
+    meta.update(
+        {
+            "review_item": item_id,
+            "review_status": status,
+            "review_command": dg.MetadataValue.text(f"storyvid review show {item_id}"),
+        }
+    )
     if prior is not None and prior.approved:
         context.log.info(f"{check_name}: findings were approved by {prior.approved_by} (review item {item_id})")
         meta["approved_by"] = prior.approved_by or "unknown"
         return dg.AssetCheckResult(passed=True, metadata=meta, description=f"approved by a reviewer: {text}")
-    context.log.warning(f"{check_name} failed for {channel.name}|{date} attempt {attempt}: {text}; "
-                        f"review item {item_id} is {status}")
+    context.log.warning(
+        f"{check_name} failed for {channel.name}|{date} attempt {attempt}: {text}; review item {item_id} is {status}"
+    )
     return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.ERROR, metadata=meta, description=text)
 
 
@@ -103,7 +131,9 @@ def _media(key: str, label: str, content_type: str) -> dict[str, str]:
 
 @episode_gate("story", STORY_TEXT_CHECK)
 def story_text_policy(
-    context: dg.AssetCheckExecutionContext, story: Story, catalog: CatalogResource,
+    context: dg.AssetCheckExecutionContext,
+    story: Story,
+    catalog: CatalogResource,
     moderation_provider: ModerationProvider,
 ) -> dg.AssetCheckResult:
     """Every published piece of the story's text against the channel's policy (preset, regions, names)."""
@@ -112,39 +142,59 @@ def story_text_policy(
     findings = moderation_provider.moderate(story_fields(story), policy)
     story_md = media_key(channel.name, date, "story", story.attempt, "story.md")
     return gate_result(
-        context, catalog, asset="story", check_name=STORY_TEXT_CHECK, attempt=story.attempt, findings=findings,
+        context,
+        catalog,
+        asset="story",
+        check_name=STORY_TEXT_CHECK,
+        attempt=story.attempt,
+        findings=findings,
         evidence={"media": [_media(story_md, "story text", "text/markdown")], "title": story.title},
-        metadata={"policy": policy.describe(), "provider": moderation_provider.provider_name,
-                  "words": story.word_count},
+        metadata={
+            "policy": policy.describe(),
+            "provider": moderation_provider.provider_name,
+            "words": story.word_count,
+        },
     )
 
 
 @episode_gate("scene_images", SCENE_IMAGES_CHECK)
 def scene_images_quality(
-    context: dg.AssetCheckExecutionContext, scene_images: SceneImages, catalog: CatalogResource,
+    context: dg.AssetCheckExecutionContext,
+    scene_images: SceneImages,
+    catalog: CatalogResource,
     media_store: MediaStore,
 ) -> dg.AssetCheckResult:
     """Each image: right size for every format, not blank, not too dark or bright; no two scenes alike."""
     channel, _ = _partition(context)
-    under_check = [ImageUnderCheck(i.scene_index, i.image.key, media_store.read_bytes(i.image.key), i.width, i.height)
-                   for i in scene_images.images]
+    under_check = [
+        ImageUnderCheck(i.scene_index, i.image.key, media_store.read_bytes(i.image.key), i.width, i.height)
+        for i in scene_images.images
+    ]
     findings, stats = check_images(under_check, channel.formats)
     table = "| scene | size | mean | spread | pHash |\n|---|---|---|---|---|\n" + "\n".join(
         f"| {i + 1} | {s.width}x{s.height} | {s.mean:.3f} | {s.std:.3f} | {s.phash:016x} |"
         for i, s in sorted(stats.items())
     )
     return gate_result(
-        context, catalog, asset="scene_images", check_name=SCENE_IMAGES_CHECK, attempt=scene_images.attempt,
+        context,
+        catalog,
+        asset="scene_images",
+        check_name=SCENE_IMAGES_CHECK,
+        attempt=scene_images.attempt,
         findings=findings,
-        evidence={"media": [_media(i.image.key, f"scene {i.scene_index + 1} image", "image/png")
-                            for i in scene_images.images]},
+        evidence={
+            "media": [_media(i.image.key, f"scene {i.scene_index + 1} image", "image/png") for i in scene_images.images]
+        },
         metadata={"images": dg.MetadataValue.md(table)},
     )
 
 
 @episode_gate("narration", NARRATION_AUDIO_CHECK, additional_ins={"story": dg.AssetIn("story")})
 def narration_audio_quality(
-    context: dg.AssetCheckExecutionContext, narration: Narration, story: Story, catalog: CatalogResource,
+    context: dg.AssetCheckExecutionContext,
+    narration: Narration,
+    story: Story,
+    catalog: CatalogResource,
     media_store: MediaStore,
 ) -> dg.AssetCheckResult:
     """Silence gaps, clipping, and a duration consistent with the text and the voice's speaking rate."""
@@ -154,23 +204,44 @@ def narration_audio_quality(
     findings = [
         *silence_findings(analysis),
         *clipping_findings(analysis, "narration"),
-        *narration_duration_findings(analysis, narration.duration, count_words(story.text), len(words),
-                                     channel.narrator.rate, max((w.end for w in words), default=0.0)),
+        *narration_duration_findings(
+            analysis,
+            narration.duration,
+            count_words(story.text),
+            len(words),
+            channel.narrator.rate,
+            max((w.end for w in words), default=0.0),
+        ),
     ]
     longest_gap = max((e - s for s, e in analysis.silences), default=0.0)
     return gate_result(
-        context, catalog, asset="narration", check_name=NARRATION_AUDIO_CHECK, attempt=narration.attempt,
+        context,
+        catalog,
+        asset="narration",
+        check_name=NARRATION_AUDIO_CHECK,
+        attempt=narration.attempt,
         findings=findings,
-        evidence={"media": [_media(narration.audio.key, "narration audio", "audio/wav"),
-                            _media(narration.vtt.key, "captions (WebVTT)", "text/vtt")]},
-        metadata={"duration_s": round(analysis.duration, 3), "peak_dbfs": round(analysis.peak_dbfs, 2),
-                  "longest_silence_s": round(longest_gap, 3), "clipped_samples": analysis.clipped_samples},
+        evidence={
+            "media": [
+                _media(narration.audio.key, "narration audio", "audio/wav"),
+                _media(narration.vtt.key, "captions (WebVTT)", "text/vtt"),
+            ]
+        },
+        metadata={
+            "duration_s": round(analysis.duration, 3),
+            "peak_dbfs": round(analysis.peak_dbfs, 2),
+            "longest_silence_s": round(longest_gap, 3),
+            "clipped_samples": analysis.clipped_samples,
+        },
     )
 
 
 @episode_gate("music", MUSIC_AUDIO_CHECK, additional_ins={"narration": dg.AssetIn("narration")})
 def music_audio_and_licence(
-    context: dg.AssetCheckExecutionContext, music: MusicBed, narration: Narration, catalog: CatalogResource,
+    context: dg.AssetCheckExecutionContext,
+    music: MusicBed,
+    narration: Narration,
+    catalog: CatalogResource,
     media_store: MediaStore,
 ) -> dg.AssetCheckResult:
     """Clipping, length against the narration, and licence evidence, recorded in the catalog's evidence store."""
@@ -182,21 +253,48 @@ def music_audio_and_licence(
         row = session.scalars(select(MediaAssetRow).filter_by(key=music.audio.key)).one_or_none()
         recorded = (row.details or {}).get("licence") if row else None
         if recorded is None:
-            findings.append(Finding(
-                category="music_licence", level="severe", blocking=True,
-                what="the catalog has no licence evidence for this music file", where=f"media_assets {music.audio.key}",
-                why="licence evidence must be kept in the catalog next to the file it covers", field="licence",
-                source="catalog"))
+            findings.append(
+                Finding(
+                    category="music_licence",
+                    level="severe",
+                    blocking=True,
+                    what="the catalog has no licence evidence for this music file",
+                    where=f"media_assets {music.audio.key}",
+                    why="licence evidence must be kept in the catalog next to the file it covers",
+                    field="licence",
+                    source="catalog",
+                )
+            )
         elif not blocking(findings):
             licence = music.licence
-            upsert(session, LicenceEvidenceRow, {"media_key": music.audio.key}, {
-                "channel": channel.name, "date": date, "asset": "music", "attempt": music.attempt,
-                "media_sha256": music.audio.sha256, "provider": licence.provider, "licence_id": licence.licence_id,
-                "terms": licence.terms, "prompt": licence.prompt, "evidence_created_at": licence.created_at,
-            })
+            upsert(
+                session,
+                LicenceEvidenceRow,
+                {"media_key": music.audio.key},
+                {
+                    "channel": channel.name,
+                    "date": date,
+                    "asset": "music",
+                    "attempt": music.attempt,
+                    "media_sha256": music.audio.sha256,
+                    "provider": licence.provider,
+                    "licence_id": licence.licence_id,
+                    "terms": licence.terms,
+                    "prompt": licence.prompt,
+                    "evidence_created_at": licence.created_at,
+                },
+            )
     return gate_result(
-        context, catalog, asset="music", check_name=MUSIC_AUDIO_CHECK, attempt=music.attempt, findings=findings,
+        context,
+        catalog,
+        asset="music",
+        check_name=MUSIC_AUDIO_CHECK,
+        attempt=music.attempt,
+        findings=findings,
         evidence={"media": [_media(music.audio.key, "music", "audio/wav")]},
-        metadata={"duration_s": round(analysis.duration, 3), "peak_dbfs": round(analysis.peak_dbfs, 2),
-                  "licence": dg.MetadataValue.json(music.licence.model_dump(mode="json"))},
+        metadata={
+            "duration_s": round(analysis.duration, 3),
+            "peak_dbfs": round(analysis.peak_dbfs, 2),
+            "licence": dg.MetadataValue.json(music.licence.model_dump(mode="json")),
+        },
     )

@@ -25,6 +25,7 @@ from storyvid_assets.resources.catalog import CatalogResource
 from storyvid_assets.resources.media_store import MediaStore
 from storyvid_assets.resources.publisher import Publisher
 from storyvid_assets.resources.story_writer import MetadataRequest, StoryWriter
+from storyvid_assets.review.gate import require_cleared
 
 
 def content_marker(channel: str, date: str) -> str:
@@ -83,6 +84,7 @@ def publication(
 ) -> dg.Output[Publication]:
     """Every rendered format published to the local channel library (``index.html`` plays them)."""
     episode = current_episode(context, catalog)
+    require_cleared(catalog, episode)  # held while a review item of this partition is unresolved
     meta = platform_metadata.for_platform("local")
     posts: list[PlatformPost] = []
     for video in videos.videos:

@@ -32,6 +32,7 @@ from storyvid_assets.render.timeline import Timeline, build_timeline
 from storyvid_assets.resources.catalog import CatalogResource
 from storyvid_assets.resources.media_store import MediaStore
 from storyvid_assets.resources.renderer import Renderer
+from storyvid_assets.review.gate import require_cleared
 
 VIDEO_QC_CHECK = "video_qc"
 TIMELINE_NAME = "timeline.json"
@@ -108,6 +109,7 @@ def videos(
 ) -> dg.Output[EpisodeVideos]:
     """Each of the channel's formats (H.264/AAC, captions burned in, -14 LUFS), all from one timeline."""
     episode = current_episode(context, catalog)
+    require_cleared(catalog, episode)  # held while a review item of this partition is unresolved
     timeline = episode_timeline(story, narration, scene_images, music, episode, media_store)
     timeline_ref = media_store.put_bytes(
         episode.media_key("videos", TIMELINE_NAME), timeline.model_dump_json(indent=1).encode(), "application/json"

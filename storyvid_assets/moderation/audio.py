@@ -60,28 +60,55 @@ def analyse_wav(data: bytes) -> AudioAnalysis:
     with np.errstate(divide="ignore"):
         level = 20 * np.log10(np.maximum(rms, 1e-12))
     silences = [(s * frame / rate, e * frame / rate) for s, e in _runs(level < SILENCE_DBFS)]
-    return AudioAnalysis(duration=duration, peak_dbfs=peak_dbfs(samples), clipped_runs=flat_tops,
-                         clipped_samples=int(clipped.sum()), silences=silences)
+    return AudioAnalysis(
+        duration=duration,
+        peak_dbfs=peak_dbfs(samples),
+        clipped_runs=flat_tops,
+        clipped_samples=int(clipped.sum()),
+        silences=silences,
+    )
 
 
-def _finding(category: str, what: str, where: str, why: str, *, time_s: float | None = None,
-             end_time_s: float | None = None, score: float | None = None, field: str = "audio") -> Finding:
-    return Finding(category=category, level="severe", blocking=True, what=what, where=where, why=why, field=field,
-                   time_s=None if time_s is None else round(time_s, 3),
-                   end_time_s=None if end_time_s is None else round(end_time_s, 3),
-                   score=None if score is None else round(score, 4), source="audio check")
+def _finding(
+    category: str,
+    what: str,
+    where: str,
+    why: str,
+    *,
+    time_s: float | None = None,
+    end_time_s: float | None = None,
+    score: float | None = None,
+    field: str = "audio",
+) -> Finding:
+    return Finding(
+        category=category,
+        level="severe",
+        blocking=True,
+        what=what,
+        where=where,
+        why=why,
+        field=field,
+        time_s=None if time_s is None else round(time_s, 3),
+        end_time_s=None if end_time_s is None else round(end_time_s, 3),
+        score=None if score is None else round(score, 4),
+        source="audio check",
+    )
 
 
 def clipping_findings(analysis: AudioAnalysis, label: str) -> list[Finding]:
     if not analysis.clipped_runs:
         return []
     first = ", ".join(f"{t:.2f} s" for t in analysis.clipped_runs[:5])
-    return [_finding(
-        f"{label}_clipping", f"{len(analysis.clipped_runs)} clipped stretch(es), {analysis.clipped_samples} samples "
-        f"at full scale", f"{label} at {first}" + (" …" if len(analysis.clipped_runs) > 5 else ""),
-        f"{CLIP_RUN}+ consecutive samples at full scale are audible distortion",
-        time_s=analysis.clipped_runs[0], score=float(analysis.clipped_samples),
-    )]
+    return [
+        _finding(
+            f"{label}_clipping",
+            f"{len(analysis.clipped_runs)} clipped stretch(es), {analysis.clipped_samples} samples at full scale",
+            f"{label} at {first}" + (" …" if len(analysis.clipped_runs) > 5 else ""),
+            f"{CLIP_RUN}+ consecutive samples at full scale are audible distortion",
+            time_s=analysis.clipped_runs[0],
+            score=float(analysis.clipped_samples),
+        )
+    ]
 
 
 def silence_findings(analysis: AudioAnalysis, max_gap_s: float = MAX_GAP_S) -> list[Finding]:
@@ -90,76 +117,162 @@ def silence_findings(analysis: AudioAnalysis, max_gap_s: float = MAX_GAP_S) -> l
         length = end - start
         at_start, at_end = start <= 0.0, end >= analysis.duration - FRAME_S
         if at_start and at_end:
-            findings.append(_finding("narration_silence", "the narration is silent from start to end",
-                                     f"narration 0.00-{analysis.duration:.2f} s", "there is no speech to publish",
-                                     time_s=0.0, end_time_s=end, score=length))
+            findings.append(
+                _finding(
+                    "narration_silence",
+                    "the narration is silent from start to end",
+                    f"narration 0.00-{analysis.duration:.2f} s",
+                    "there is no speech to publish",
+                    time_s=0.0,
+                    end_time_s=end,
+                    score=length,
+                )
+            )
         elif at_start and length > MAX_LEADING_S:
-            findings.append(_finding("narration_silence", f"{length:.2f} s of silence before the first word",
-                                     f"narration 0.00-{end:.2f} s", f"more than {MAX_LEADING_S} s loses viewers",
-                                     time_s=start, end_time_s=end, score=length))
+            findings.append(
+                _finding(
+                    "narration_silence",
+                    f"{length:.2f} s of silence before the first word",
+                    f"narration 0.00-{end:.2f} s",
+                    f"more than {MAX_LEADING_S} s loses viewers",
+                    time_s=start,
+                    end_time_s=end,
+                    score=length,
+                )
+            )
         elif at_end and length > MAX_TRAILING_S:
-            findings.append(_finding("narration_silence", f"{length:.2f} s of silence after the last word",
-                                     f"narration {start:.2f}-{end:.2f} s", f"more than {MAX_TRAILING_S} s is dead air",
-                                     time_s=start, end_time_s=end, score=length))
+            findings.append(
+                _finding(
+                    "narration_silence",
+                    f"{length:.2f} s of silence after the last word",
+                    f"narration {start:.2f}-{end:.2f} s",
+                    f"more than {MAX_TRAILING_S} s is dead air",
+                    time_s=start,
+                    end_time_s=end,
+                    score=length,
+                )
+            )
         elif not (at_start or at_end) and length > max_gap_s:
-            findings.append(_finding("narration_silence", f"{length:.2f} s silence gap",
-                                     f"narration {start:.2f}-{end:.2f} s",
-                                     f"gaps over {max_gap_s} s inside the narration sound broken",
-                                     time_s=start, end_time_s=end, score=length))
+            findings.append(
+                _finding(
+                    "narration_silence",
+                    f"{length:.2f} s silence gap",
+                    f"narration {start:.2f}-{end:.2f} s",
+                    f"gaps over {max_gap_s} s inside the narration sound broken",
+                    time_s=start,
+                    end_time_s=end,
+                    score=length,
+                )
+            )
     return findings
 
 
-def narration_duration_findings(analysis: AudioAnalysis, declared_duration: float, story_words: int,
-                                timed_words: int, words_per_minute: int, last_word_end: float) -> list[Finding]:
+def narration_duration_findings(
+    analysis: AudioAnalysis,
+    declared_duration: float,
+    story_words: int,
+    timed_words: int,
+    words_per_minute: int,
+    last_word_end: float,
+) -> list[Finding]:
     """Duration consistent with the stored audio, with the story's length and with the voice's rate."""
     findings: list[Finding] = []
     if abs(analysis.duration - declared_duration) > DURATION_TOLERANCE_S:
-        findings.append(_finding(
-            "narration_duration", f"manifest says {declared_duration:.2f} s, audio is {analysis.duration:.2f} s",
-            "narration manifest", "captions and video are timed from the manifest", score=analysis.duration))
+        findings.append(
+            _finding(
+                "narration_duration",
+                f"manifest says {declared_duration:.2f} s, audio is {analysis.duration:.2f} s",
+                "narration manifest",
+                "captions and video are timed from the manifest",
+                score=analysis.duration,
+            )
+        )
     if last_word_end > analysis.duration + DURATION_TOLERANCE_S:
-        findings.append(_finding(
-            "narration_duration", f"the last word is timed at {last_word_end:.2f} s, after the audio ends",
-            f"narration {analysis.duration:.2f} s", "word timings must lie inside the audio", time_s=last_word_end))
+        findings.append(
+            _finding(
+                "narration_duration",
+                f"the last word is timed at {last_word_end:.2f} s, after the audio ends",
+                f"narration {analysis.duration:.2f} s",
+                "word timings must lie inside the audio",
+                time_s=last_word_end,
+            )
+        )
     expected = story_words / words_per_minute * 60.0 if words_per_minute else 0.0
     if expected:
         ratio = analysis.duration / expected
         lo, hi = WPM_RATIO_RANGE
         if not lo <= ratio <= hi:
-            findings.append(_finding(
-                "narration_duration", f"{analysis.duration:.1f} s for {story_words} words is {ratio:.2f}x the "
-                f"{expected:.1f} s expected at {words_per_minute} words per minute", "whole narration",
-                f"a duration outside {lo}-{hi}x of the expected one means missing or garbled speech", score=ratio))
+            findings.append(
+                _finding(
+                    "narration_duration",
+                    f"{analysis.duration:.1f} s for {story_words} words is {ratio:.2f}x the "
+                    f"{expected:.1f} s expected at {words_per_minute} words per minute",
+                    "whole narration",
+                    f"a duration outside {lo}-{hi}x of the expected one means missing or garbled speech",
+                    score=ratio,
+                )
+            )
     if story_words:
         coverage = timed_words / story_words
         lo, hi = WORD_COVERAGE_RANGE
         if not lo <= coverage <= hi:
-            findings.append(_finding(
-                "narration_duration", f"{timed_words} timed words for a {story_words}-word story", "word timings",
-                f"coverage {coverage:.2f} outside {lo}-{hi}: words were skipped or invented", score=coverage))
+            findings.append(
+                _finding(
+                    "narration_duration",
+                    f"{timed_words} timed words for a {story_words}-word story",
+                    "word timings",
+                    f"coverage {coverage:.2f} outside {lo}-{hi}: words were skipped or invented",
+                    score=coverage,
+                )
+            )
     return findings
 
 
-def music_findings(analysis: AudioAnalysis, declared_duration: float, declared_peak_dbfs: float,
-                   narration_duration: float) -> list[Finding]:
+def music_findings(
+    analysis: AudioAnalysis, declared_duration: float, declared_peak_dbfs: float, narration_duration: float
+) -> list[Finding]:
     findings = clipping_findings(analysis, "music")
     if analysis.duration + DURATION_TOLERANCE_S < narration_duration:
-        findings.append(_finding(
-            "music_length", f"music is {analysis.duration:.2f} s, narration {narration_duration:.2f} s",
-            f"music end at {analysis.duration:.2f} s", "the bed must last as long as the narration",
-            time_s=analysis.duration, score=analysis.duration))
+        findings.append(
+            _finding(
+                "music_length",
+                f"music is {analysis.duration:.2f} s, narration {narration_duration:.2f} s",
+                f"music end at {analysis.duration:.2f} s",
+                "the bed must last as long as the narration",
+                time_s=analysis.duration,
+                score=analysis.duration,
+            )
+        )
     elif analysis.duration > narration_duration + MAX_MUSIC_TAIL_S:
-        findings.append(_finding(
-            "music_length", f"music is {analysis.duration - narration_duration:.1f} s longer than the narration",
-            "music tail", f"a tail over {MAX_MUSIC_TAIL_S} s means the wrong track", score=analysis.duration))
+        findings.append(
+            _finding(
+                "music_length",
+                f"music is {analysis.duration - narration_duration:.1f} s longer than the narration",
+                "music tail",
+                f"a tail over {MAX_MUSIC_TAIL_S} s means the wrong track",
+                score=analysis.duration,
+            )
+        )
     if abs(analysis.duration - declared_duration) > DURATION_TOLERANCE_S:
-        findings.append(_finding(
-            "music_length", f"manifest says {declared_duration:.2f} s, audio is {analysis.duration:.2f} s",
-            "music manifest", "the mix is timed from the manifest", score=analysis.duration))
+        findings.append(
+            _finding(
+                "music_length",
+                f"manifest says {declared_duration:.2f} s, audio is {analysis.duration:.2f} s",
+                "music manifest",
+                "the mix is timed from the manifest",
+                score=analysis.duration,
+            )
+        )
     if np.isfinite(analysis.peak_dbfs) and abs(analysis.peak_dbfs - declared_peak_dbfs) > PEAK_TOLERANCE_DB:
-        findings.append(_finding(
-            "music_level", f"peak is {analysis.peak_dbfs:.2f} dBFS, manifest says {declared_peak_dbfs:.2f} dBFS",
-            "music manifest", "mix levels are set from the declared peak", score=analysis.peak_dbfs))
+        findings.append(
+            _finding(
+                "music_level",
+                f"peak is {analysis.peak_dbfs:.2f} dBFS, manifest says {declared_peak_dbfs:.2f} dBFS",
+                "music manifest",
+                "mix levels are set from the declared peak",
+                score=analysis.peak_dbfs,
+            )
+        )
     return findings
 
 
@@ -170,17 +283,36 @@ def licence_findings(licence: LicenceEvidence | None, now: datetime | None = Non
     """Licence evidence must name the provider, the licence and its terms, the prompt, and a past timestamp."""
     where = "music licence evidence"
     if licence is None:
-        return [_finding("music_licence", "no licence evidence", where, "music without a licence cannot be "
-                         "published", field="licence")]
+        return [
+            _finding(
+                "music_licence",
+                "no licence evidence",
+                where,
+                "music without a licence cannot be published",
+                field="licence",
+            )
+        ]
     findings = [
-        _finding("music_licence", f"licence evidence lacks '{name}'", where,
-                 "evidence must show who made the music, under which licence and terms, from which prompt",
-                 field=f"licence.{name}")
-        for name in LICENCE_FIELDS if not str(getattr(licence, name) or "").strip()
+        _finding(
+            "music_licence",
+            f"licence evidence lacks '{name}'",
+            where,
+            "evidence must show who made the music, under which licence and terms, from which prompt",
+            field=f"licence.{name}",
+        )
+        for name in LICENCE_FIELDS
+        if not str(getattr(licence, name) or "").strip()
     ]
     now = now or datetime.now(UTC)
     created = licence.created_at if licence.created_at.tzinfo else licence.created_at.replace(tzinfo=UTC)
     if created > now:
-        findings.append(_finding("music_licence", f"licence timestamp {created.isoformat()} is in the future", where,
-                                 "evidence must be recorded when the music was made", field="licence.created_at"))
+        findings.append(
+            _finding(
+                "music_licence",
+                f"licence timestamp {created.isoformat()} is in the future",
+                where,
+                "evidence must be recorded when the music was made",
+                field="licence.created_at",
+            )
+        )
     return findings

@@ -66,8 +66,15 @@ def image_stats(data: bytes) -> ImageStats:
         width, height = image.size
         thumb = image.convert("L").resize((STATS_SIZE, STATS_SIZE), Image.Resampling.BOX)
     lum = np.asarray(thumb, dtype=np.float64) / 255.0
-    return ImageStats(width=width, height=height, mean=float(lum.mean()), std=float(lum.std()),
-                      p01=float(np.percentile(lum, 1)), p99=float(np.percentile(lum, 99)), phash=phash(thumb))
+    return ImageStats(
+        width=width,
+        height=height,
+        mean=float(lum.mean()),
+        std=float(lum.std()),
+        p01=float(np.percentile(lum, 1)),
+        p99=float(np.percentile(lum, 99)),
+        phash=phash(thumb),
+    )
 
 
 def largest_crop(width: int, height: int, target_w: int, target_h: int) -> tuple[int, int]:
@@ -87,44 +94,82 @@ class ImageUnderCheck:
 
 
 def _finding(image: ImageUnderCheck, category: str, what: str, why: str, score: float) -> Finding:
-    return Finding(category=category, level="severe", blocking=True, what=what,
-                   where=f"scene {image.scene_index + 1} image ({image.key})", why=why, field="images",
-                   scene_index=image.scene_index, source="image check", score=round(score, 4))
+    return Finding(
+        category=category,
+        level="severe",
+        blocking=True,
+        what=what,
+        where=f"scene {image.scene_index + 1} image ({image.key})",
+        why=why,
+        field="images",
+        scene_index=image.scene_index,
+        source="image check",
+        score=round(score, 4),
+    )
 
 
 def check_image(image: ImageUnderCheck, stats: ImageStats, formats: list[str]) -> list[Finding]:
     """Problems of one image on its own: size, blankness, exposure."""
     findings: list[Finding] = []
     if (stats.width, stats.height) != (image.declared_width, image.declared_height):
-        findings.append(_finding(
-            image, "image_size", f"image is {stats.width}x{stats.height}, manifest says "
-            f"{image.declared_width}x{image.declared_height}", "the manifest must describe the stored file",
-            stats.width * stats.height))
+        findings.append(
+            _finding(
+                image,
+                "image_size",
+                f"image is {stats.width}x{stats.height}, manifest says {image.declared_width}x{image.declared_height}",
+                "the manifest must describe the stored file",
+                stats.width * stats.height,
+            )
+        )
     for fmt in formats:
         target_w, target_h = FORMAT_SIZES[fmt]
         crop_w, crop_h = largest_crop(stats.width, stats.height, target_w, target_h)
         if crop_w < target_w:
-            findings.append(_finding(
-                image, "image_size", f"{stats.width}x{stats.height} image gives at most a {crop_w}x{crop_h} "
-                f"{fmt} crop", f"the {fmt} video is {target_w}x{target_h}; upscaling would blur it", crop_w))
+            findings.append(
+                _finding(
+                    image,
+                    "image_size",
+                    f"{stats.width}x{stats.height} image gives at most a {crop_w}x{crop_h} {fmt} crop",
+                    f"the {fmt} video is {target_w}x{target_h}; upscaling would blur it",
+                    crop_w,
+                )
+            )
     if stats.std < BLANK_STD:
-        findings.append(_finding(
-            image, "image_blank", f"near-uniform image (luminance spread {stats.std:.3f})",
-            f"an image whose luminance varies less than {BLANK_STD} shows nothing", stats.std))
+        findings.append(
+            _finding(
+                image,
+                "image_blank",
+                f"near-uniform image (luminance spread {stats.std:.3f})",
+                f"an image whose luminance varies less than {BLANK_STD} shows nothing",
+                stats.std,
+            )
+        )
     if stats.mean < DARK_MEAN and stats.p99 < DARK_P99:
-        findings.append(_finding(
-            image, "image_too_dark", f"too dark (mean luminance {stats.mean:.3f}, brightest 1% below {stats.p99:.2f})",
-            f"mean under {DARK_MEAN} with almost no highlights is unreadable on phones", stats.mean))
+        findings.append(
+            _finding(
+                image,
+                "image_too_dark",
+                f"too dark (mean luminance {stats.mean:.3f}, brightest 1% below {stats.p99:.2f})",
+                f"mean under {DARK_MEAN} with almost no highlights is unreadable on phones",
+                stats.mean,
+            )
+        )
     elif stats.mean > BRIGHT_MEAN and stats.p01 > BRIGHT_P01:
-        findings.append(_finding(
-            image, "image_too_bright",
-            f"too bright (mean luminance {stats.mean:.3f}, darkest 1% above {stats.p01:.2f})",
-            f"mean over {BRIGHT_MEAN} with almost no shadows looks washed out", stats.mean))
+        findings.append(
+            _finding(
+                image,
+                "image_too_bright",
+                f"too bright (mean luminance {stats.mean:.3f}, darkest 1% above {stats.p01:.2f})",
+                f"mean over {BRIGHT_MEAN} with almost no shadows looks washed out",
+                stats.mean,
+            )
+        )
     return findings
 
 
-def check_images(images: list[ImageUnderCheck], formats: list[str],
-                 max_distance: int = DUPLICATE_MAX_DISTANCE) -> tuple[list[Finding], dict[int, ImageStats]]:
+def check_images(
+    images: list[ImageUnderCheck], formats: list[str], max_distance: int = DUPLICATE_MAX_DISTANCE
+) -> tuple[list[Finding], dict[int, ImageStats]]:
     """Findings for an episode's scene images, and the measured statistics per scene."""
     stats = {image.scene_index: image_stats(image.data) for image in images}
     findings: list[Finding] = []
@@ -133,12 +178,19 @@ def check_images(images: list[ImageUnderCheck], formats: list[str],
     for a, b in combinations(images, 2):
         distance = hamming(stats[a.scene_index].phash, stats[b.scene_index].phash)
         if distance <= max_distance:
-            findings.append(Finding(
-                category="image_duplicate", level="severe", blocking=True,
-                what=f"scene {a.scene_index + 1} and scene {b.scene_index + 1} images are near-duplicates "
-                f"(perceptual hash distance {distance}/64)",
-                where=f"scene {a.scene_index + 1} image ({a.key}) and scene {b.scene_index + 1} image ({b.key})",
-                why=f"each scene needs its own picture; distance <= {max_distance} looks the same to viewers",
-                field="images", scene_index=b.scene_index, source="perceptual hash", score=float(distance),
-            ))
+            findings.append(
+                Finding(
+                    category="image_duplicate",
+                    level="severe",
+                    blocking=True,
+                    what=f"scene {a.scene_index + 1} and scene {b.scene_index + 1} images are near-duplicates "
+                    f"(perceptual hash distance {distance}/64)",
+                    where=f"scene {a.scene_index + 1} image ({a.key}) and scene {b.scene_index + 1} image ({b.key})",
+                    why=f"each scene needs its own picture; distance <= {max_distance} looks the same to viewers",
+                    field="images",
+                    scene_index=b.scene_index,
+                    source="perceptual hash",
+                    score=float(distance),
+                )
+            )
     return findings, stats

@@ -25,14 +25,59 @@ from dataclasses import dataclass, field
 
 HOMOGLYPHS: dict[str, str] = {
     # Cyrillic and Greek letters that look like Latin ones, and letters NFKD does not decompose.
-    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c", "т": "t",
-    "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "ɡ": "g", "α": "a", "β": "b", "ε": "e",
-    "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ß": "ss", "ø": "o",
-    "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ı": "i",
+    "а": "a",
+    "в": "b",
+    "е": "e",
+    "ё": "e",
+    "к": "k",
+    "м": "m",
+    "н": "h",
+    "о": "o",
+    "р": "p",
+    "с": "c",
+    "т": "t",
+    "у": "y",
+    "х": "x",
+    "і": "i",
+    "ї": "i",
+    "ј": "j",
+    "ѕ": "s",
+    "ԁ": "d",
+    "ɡ": "g",
+    "α": "a",
+    "β": "b",
+    "ε": "e",
+    "ι": "i",
+    "κ": "k",
+    "ν": "v",
+    "ο": "o",
+    "ρ": "p",
+    "τ": "t",
+    "υ": "u",
+    "χ": "x",
+    "ß": "ss",
+    "ø": "o",
+    "æ": "ae",
+    "œ": "oe",
+    "ł": "l",
+    "đ": "d",
+    "ı": "i",
 }
 LEET: dict[str, tuple[str, ...]] = {
-    "0": ("o",), "1": ("i", "l"), "3": ("e",), "4": ("a",), "5": ("s",), "7": ("t",), "8": ("b",), "9": ("g",),
-    "@": ("a",), "$": ("s",), "!": ("i",), "|": ("i", "l"), "+": ("t",), "€": ("e",),
+    "0": ("o",),
+    "1": ("i", "l"),
+    "3": ("e",),
+    "4": ("a",),
+    "5": ("s",),
+    "7": ("t",),
+    "8": ("b",),
+    "9": ("g",),
+    "@": ("a",),
+    "$": ("s",),
+    "!": ("i",),
+    "|": ("i", "l"),
+    "+": ("t",),
+    "€": ("e",),
 }
 TOKEN_RE = re.compile(r"[a-z0-9@$!*|+€'’]+")
 SPELLED_GAP_RE = re.compile(r"[ \t.\-_*/\\·•,:~]{1,3}")
@@ -83,7 +128,7 @@ def stretched(word: str) -> bool:
 def masked_contains(form: str, needle: str) -> bool:
     """Whether ``form`` with ``*`` masking single letters can spell ``needle`` somewhere inside it."""
     for offset in range(len(form) - len(needle) + 1):
-        window = form[offset:offset + len(needle)]
+        window = form[offset : offset + len(needle)]
         if window != WILDCARD * len(needle) and all(a in (b, WILDCARD) for a, b in zip(window, needle, strict=True)):
             return True
     return False
@@ -91,8 +136,7 @@ def masked_contains(form: str, needle: str) -> bool:
 
 def _is_cvc(word: str) -> bool:
     vowels = set("aeiou")
-    return (len(word) >= 3 and word[-1] not in vowels | set("wxy") and word[-2] in vowels
-            and word[-3] not in vowels)
+    return len(word) >= 3 and word[-1] not in vowels | set("wxy") and word[-2] in vowels and word[-3] not in vowels
 
 
 def inflections(word: str) -> frozenset[str]:
@@ -187,11 +231,15 @@ def _join_spelled(folded: str, tokens: list[Token]) -> list[Token]:
     i = 0
     while i < len(tokens):
         j = i
-        while (j + 1 < len(tokens) and _single_letter(tokens[j]) and _single_letter(tokens[j + 1])
-               and SPELLED_GAP_RE.fullmatch(folded[tokens[j].end:tokens[j + 1].start])):
+        while (
+            j + 1 < len(tokens)
+            and _single_letter(tokens[j])
+            and _single_letter(tokens[j + 1])
+            and SPELLED_GAP_RE.fullmatch(folded[tokens[j].end : tokens[j + 1].start])
+        ):
             j += 1
         if j - i + 1 >= MIN_SPELLED_RUN:
-            raw = "".join(t.raw for t in tokens[i:j + 1])
+            raw = "".join(t.raw for t in tokens[i : j + 1])
             out.append(Token(tokens[i].start, tokens[j].end, raw, token_forms(raw), spelled=True))
             i = j + 1
         else:
@@ -226,8 +274,9 @@ class Term:
     fragment: bool = False
 
 
-def compile_term(text: str, category: str, level: str, source: str, *, fragment: bool = False,
-                 inflect: bool = True) -> Term:
+def compile_term(
+    text: str, category: str, level: str, source: str, *, fragment: bool = False, inflect: bool = True
+) -> Term:
     folded, _ = fold(text)
     parts = [m.group(0) for m in TOKEN_RE.finditer(folded)]
     if not parts or parts[0] == WILDCARD:

@@ -83,8 +83,9 @@ def _groups(data: CategoryList, regions: tuple[str, ...]) -> list[tuple[str, Ter
     return groups
 
 
-def _category_index(category: str, regions: tuple[str, ...], extra: tuple[str, ...],
-                    allow: tuple[str, ...]) -> TermIndex:
+def _category_index(
+    category: str, regions: tuple[str, ...], extra: tuple[str, ...], allow: tuple[str, ...]
+) -> TermIndex:
     data = category_list(category)
     terms = []
     for level, group, source in _groups(data, regions):
@@ -95,8 +96,13 @@ def _category_index(category: str, regions: tuple[str, ...], extra: tuple[str, .
 
 
 @cache
-def _compiled(preset_name: str, regions: tuple[str, ...], names: tuple[str, ...],
-              extra_terms: tuple[tuple[str, tuple[str, ...]], ...], allow: tuple[str, ...]) -> TextPolicy:
+def _compiled(
+    preset_name: str,
+    regions: tuple[str, ...],
+    names: tuple[str, ...],
+    extra_terms: tuple[tuple[str, tuple[str, ...]], ...],
+    allow: tuple[str, ...],
+) -> TextPolicy:
     extra = dict(extra_terms)
     indexes = {c: _category_index(c, regions, extra.get(c, ()), allow) for c in TERM_CATEGORIES}
     pattern_data = personal_data_patterns()
@@ -104,12 +110,24 @@ def _compiled(preset_name: str, regions: tuple[str, ...], names: tuple[str, ...]
     for region in regions:
         rules += [(r, f"personal_data.yaml (region {region})") for r in pattern_data.regions.get(region, [])]
     patterns = tuple(PatternCheck(r.name, re.compile(r.pattern), r.luhn, source) for r, source in rules)
-    name_index = TermIndex(
-        [compile_term(n, NAME_CATEGORY, "severe", "channel moderation.real_person_names", inflect=False)
-         for n in names]
-    ) if names else None
-    return TextPolicy(preset_name=preset_name, preset=presets()[preset_name], regions=regions, indexes=indexes,
-                      patterns=patterns, names=name_index)
+    name_index = (
+        TermIndex(
+            [
+                compile_term(n, NAME_CATEGORY, "severe", "channel moderation.real_person_names", inflect=False)
+                for n in names
+            ]
+        )
+        if names
+        else None
+    )
+    return TextPolicy(
+        preset_name=preset_name,
+        preset=presets()[preset_name],
+        regions=regions,
+        indexes=indexes,
+        patterns=patterns,
+        names=name_index,
+    )
 
 
 def build_policy(settings: ModerationSettings, audience: str) -> TextPolicy:
@@ -163,16 +181,23 @@ def _why(policy: TextPolicy, category: str, level: str, label: str) -> str:
 
 def _term_finding(policy: TextPolicy, text: str, field: str, scene: int | None, match: TermMatch) -> Finding:
     term = match.term
-    label = (category_list(term.category).label if term.category in TERM_CATEGORIES
-             else CATEGORY_LABELS[term.category])
+    label = category_list(term.category).label if term.category in TERM_CATEGORIES else CATEGORY_LABELS[term.category]
     reading = "" if match.how == "word" else f' (read as "{term.text}": {match.how})'
     return Finding(
-        category=term.category, level=term.level, blocking=policy.blocks(term.category, term.level),
+        category=term.category,
+        level=term.level,
+        blocking=policy.blocks(term.category, term.level),
         what=f'{label.lower()} "{match.matched}"{reading}',
         where=f"{field_label(field)}, characters {match.start}-{match.end}",
         why=_why(policy, term.category, term.level, label) + f"; listed in {term.source}",
-        field=field, scene_index=scene, start=match.start, end=match.end, matched=match.matched, term=term.text,
-        source=term.source, excerpt=excerpt(text, match.start, match.end),
+        field=field,
+        scene_index=scene,
+        start=match.start,
+        end=match.end,
+        matched=match.matched,
+        term=term.text,
+        source=term.source,
+        excerpt=excerpt(text, match.start, match.end),
     )
 
 
@@ -181,8 +206,9 @@ def _drop_overlaps(matches: list[TermMatch]) -> list[TermMatch]:
     ordered = sorted(matches, key=lambda m: (-(m.end - m.start), -LEVEL_RANK[m.term.level], m.start))
     kept: list[TermMatch] = []
     for m in ordered:
-        if not any(k.start <= m.start and m.end <= k.end and LEVEL_RANK[k.term.level] >= LEVEL_RANK[m.term.level]
-                   for k in kept):
+        if not any(
+            k.start <= m.start and m.end <= k.end and LEVEL_RANK[k.term.level] >= LEVEL_RANK[m.term.level] for k in kept
+        ):
             kept.append(m)
     return sorted(kept, key=lambda m: m.start)
 
@@ -214,27 +240,44 @@ def _personal_data(text: str, policy: TextPolicy, field: str, scene_index: int |
             kept.append((m, rule))
     findings: list[Finding] = []
     for m, rule in sorted(kept, key=lambda h: h[0].start()):
-        findings.append(Finding(
-            category=PATTERN_CATEGORY, level="severe", blocking=policy.blocks(PATTERN_CATEGORY, "severe"),
-            what=f'{rule.name} "{m.group(0)}"', where=f"{field_label(field)}, characters {m.start()}-{m.end()}",
-            why=_why(policy, PATTERN_CATEGORY, "severe", "Personal data") + f"; pattern in {rule.source}",
-            field=field, scene_index=scene_index, start=m.start(), end=m.end(), matched=m.group(0),
-            term=rule.name, source=rule.source, excerpt=excerpt(text, m.start(), m.end()),
-        ))
+        findings.append(
+            Finding(
+                category=PATTERN_CATEGORY,
+                level="severe",
+                blocking=policy.blocks(PATTERN_CATEGORY, "severe"),
+                what=f'{rule.name} "{m.group(0)}"',
+                where=f"{field_label(field)}, characters {m.start()}-{m.end()}",
+                why=_why(policy, PATTERN_CATEGORY, "severe", "Personal data") + f"; pattern in {rule.source}",
+                field=field,
+                scene_index=scene_index,
+                start=m.start(),
+                end=m.end(),
+                matched=m.group(0),
+                term=rule.name,
+                source=rule.source,
+                excerpt=excerpt(text, m.start(), m.end()),
+            )
+        )
     return findings
 
 
 def story_fields(story: Story) -> list[tuple[str, int | None, str]]:
     """Every published piece of a story's text: (field, scene index, text)."""
     fields: list[tuple[str, int | None, str]] = [
-        ("title", None, story.title), ("logline", None, story.logline), ("setting", None, story.setting),
+        ("title", None, story.title),
+        ("logline", None, story.logline),
+        ("setting", None, story.setting),
     ]
     for i, character in enumerate(story.characters):
-        fields += [(f"characters[{i}].name", None, character.name),
-                   (f"characters[{i}].description", None, character.description)]
+        fields += [
+            (f"characters[{i}].name", None, character.name),
+            (f"characters[{i}].description", None, character.description),
+        ]
     for scene in story.scenes:
-        fields += [(f"scenes[{scene.index}].narration", scene.index, scene.narration),
-                   (f"scenes[{scene.index}].image_prompt", scene.index, scene.image_prompt)]
+        fields += [
+            (f"scenes[{scene.index}].narration", scene.index, scene.narration),
+            (f"scenes[{scene.index}].image_prompt", scene.index, scene.image_prompt),
+        ]
     return fields
 
 

@@ -98,8 +98,9 @@ def category_list(category: str) -> CategoryList:
         raise KeyError(f"no word list for category {category!r}; known: {TERM_CATEGORIES}")
     data = _validated(CategoryList, category)
     if data.category != category:
-        raise ConfigError(str(DATA_DIR / f"{category}.yaml"), "category", f"says {data.category!r}",
-                          f"set category: {category}")
+        raise ConfigError(
+            str(DATA_DIR / f"{category}.yaml"), "category", f"says {data.category!r}", f"set category: {category}"
+        )
     return data
 
 
@@ -115,13 +116,18 @@ def presets() -> dict[str, Preset]:
         loaded = {name: Preset.model_validate(body) for name, body in raw.items()}
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise ConfigError(str(DATA_DIR / "presets.yaml"), ".".join(str(p) for p in err["loc"]), err["msg"],
-                          "fix the preset") from exc
+        raise ConfigError(
+            str(DATA_DIR / "presets.yaml"), ".".join(str(p) for p in err["loc"]), err["msg"], "fix the preset"
+        ) from exc
     for name, preset in loaded.items():
         missing = set(ALL_CATEGORIES) - set(preset.block)
         if missing:
-            raise ConfigError(str(DATA_DIR / "presets.yaml"), f"{name}.block", f"lacks {sorted(missing)}",
-                              "give every category a blocking level (mild, severe or off)")
+            raise ConfigError(
+                str(DATA_DIR / "presets.yaml"),
+                f"{name}.block",
+                f"lacks {sorted(missing)}",
+                "give every category a blocking level (mild, severe or off)",
+            )
     return loaded
 
 

@@ -91,6 +91,8 @@ def plan_uploads(
                     )
                 )
                 continue
+            if channel.is_kids and not meta.made_for_kids:  # the channel's audience decides, whatever the writer said
+                meta = meta.model_copy(update={"made_for_kids": True})
             cover = cover_for(video, thumbnails) if kind == "video" else None
             delay = settings.publish_delay_minutes.get(platform, 0)  # type: ignore[call-overload]
             item = PublishItem(

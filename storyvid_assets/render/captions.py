@@ -287,17 +287,16 @@ def _card_events(card: TitleCard, layout: CaptionLayout) -> list[str]:
     top = round(cy - block / 2)
     fade = "\\fad(350,450)"
     start, end = ass_time(card.start), ass_time(card.end)
-    band_top, band_bottom = top - round(title_size * 0.6), round(top + block + title_size * 0.5)
-    band = (
-        f"Dialogue: 0,{start},{end},Card,,0,0,0,,{{\\an7\\pos(0,0){fade}\\blur30\\bord0\\shad0"
-        f"\\1c&H000000&\\1a&H60&\\p1}}m 0 {band_top} l {width} {band_top} {width} {band_bottom} 0 {band_bottom}"
-    )
+    # No darkened band behind the title: a full-width blurred box costs ~5 ms per 1080p frame to blend;
+    # a thick outline and a soft shadow keep the title readable on any picture for a fraction of that.
+    outline, shadow = max(3, round(title_size * 0.07)), max(2, round(title_size * 0.05))
     title = "\\N".join(ass_escape(line.upper()) for line in lines)
     text = (
-        f"Dialogue: 1,{start},{end},Card,,0,0,0,,{{\\an8\\pos({cx},{top}){fade}\\fs{title_size}}}{title}"
-        f"\\N{{\\fs{sub_size}\\fnRoboto Medium\\bord{max(1, sub_size // 14)}}}{ass_escape(card.subtitle)}"
+        f"Dialogue: 1,{start},{end},Card,,0,0,0,,{{\\an8\\pos({cx},{top}){fade}\\fs{title_size}\\bord{outline}"
+        f"\\shad{shadow}\\4a&H50&\\blur1}}{title}"
+        f"\\N{{\\fs{sub_size}\\fnRoboto Medium\\bord{max(2, sub_size // 12)}}}{ass_escape(card.subtitle)}"
     )
-    return [band, text]
+    return [text]
 
 
 def build_ass(track: CaptionTrack, cards: list[TitleCard], width: int, height: int, duration: float) -> str:

@@ -3,8 +3,10 @@
 Per scene the still is cropped to the part the move will ever show, graded and scaled once, converted to yuv420p
 and looped (the loop hands out references to one frame, so a still costs nothing per frame). The move is then a
 moving ``crop`` (pans) or a per-frame ``scale`` plus ``crop`` (zooms); the crop offset is computed from the frame
-number, so zooms stay centred on the subject. Scenes join with ``xfade``; vignette, grain, the fades at the ends and
-the ASS captions/cards run on the joined stream; x264 (or a hardware encoder) is the bottleneck by design.
+time, so zooms stay centred on the subject. Transitions blend only the overlapping frames (alpha overlay, fades,
+moving overlay) and everything is concatenated; the fades at the ends and the ASS captions/cards run on the joined
+stream. Grade and vignette are baked into the stills (see ``look``). x264 (or a hardware encoder) is the bottleneck
+by design.
 """
 
 from __future__ import annotations
@@ -14,10 +16,9 @@ from pathlib import Path
 
 from storyvid_assets.render.encoders import PRESETS, Encoder, Preset, video_codec_args
 from storyvid_assets.render.ffmpeg import filter_path
-from storyvid_assets.render.look import grain_filter, vignette_filter
+from storyvid_assets.render.look import grain_filter
 from storyvid_assets.render.timeline import Motion, Timeline, TimelineScene
 
-XFADE_NAMES = {"crossfade": "fade", "fade_black": "fadeblack"}
 REGION_SAMPLES = 9
 REGION_MARGIN_PX = 2
 
@@ -138,34 +139,71 @@ class SceneFrames:
         return self.last - self.first
 
 
+def transition_frames(timeline: Timeline, fps: int) -> list[tuple[int, int]]:
+    """``[start, end)`` output frames of each transition (into scenes 1..n-1): at least one frame long, and every
+    scene keeps at least one frame of its own between its transitions."""
+    total = total_frames(timeline, fps)
+    spans: list[tuple[int, int]] = []
+    floor = 1  # the first frame a transition may start at: scene 0 keeps frame 0
+    for scene in timeline.scenes[1:]:
+        assert scene.transition_in is not None
+        start = max(round(scene.transition_in.start * fps), floor)
+        end = max(round(scene.transition_in.end * fps), start + 1)
+        spans.append((start, end))
+        floor = end + 1
+    if spans and spans[-1][1] >= total:
+        raise ValueError(
+            f"{len(timeline.scenes)} scenes do not fit in {total} frames at {fps} fps; "
+            "raise the frame rate or use fewer scenes"
+        )
+    return spans
+
+
 def scene_frames(timeline: Timeline, fps: int) -> list[SceneFrames]:
     """Frame ranges of each scene's stream, overlapping by the transitions; the last ends at the total."""
     total = total_frames(timeline, fps)
-    scenes = timeline.scenes
-    ranges = []
-    for i, scene in enumerate(scenes):
-        first = 0 if scene.transition_in is None else round(scene.transition_in.start * fps)
-        nxt = scenes[i + 1].transition_in if i + 1 < len(scenes) else None
-        last = total if nxt is None else round(nxt.end * fps)
-        ranges.append(SceneFrames(first, last))
-    # a transition must be at least one frame long and leave the scene a frame of its own
-    fixed: list[SceneFrames] = []
-    for i, rng in enumerate(ranges):
-        first = rng.first if i == 0 else min(rng.first, fixed[-1].last - 1)
-        fixed.append(SceneFrames(first, max(rng.last, first + 2)))
-    return fixed
+    spans = transition_frames(timeline, fps)
+    firsts = [0] + [a for a, _ in spans]
+    lasts = [b for _, b in spans] + [total]
+    return [SceneFrames(first, last) for first, last in zip(firsts, lasts, strict=True)]
 
 
 def total_frames(timeline: Timeline, fps: int) -> int:
     return max(1, round(timeline.duration * fps))
 
 
-def _xfade(scene: TimelineScene) -> str:
+def transition_filters(
+    scene: TimelineScene, frames: int, fps: int, out_w: int, out_h: int, tail: str, head: str, out: str
+) -> list[str]:
+    """Filters joining the ``tail`` of one scene and the ``head`` of the next (both ``frames`` long) into ``out``.
+
+    Built from overlay and fade rather than xfade: measured on 1080x1920 frames, xfade spends ~6-11 ms per frame,
+    an alpha overlay ~2.4 ms and a fade ~1.9 ms.
+    """
     assert scene.transition_in is not None
-    kind = scene.transition_in.kind
-    if kind == "slide":
-        return "slide" + scene.transition_in.direction
-    return XFADE_NAMES[kind]
+    kind, direction = scene.transition_in.kind, scene.transition_in.direction
+    if kind == "crossfade":
+        return [
+            f"[{head}]format=yuva420p,fade=t=in:alpha=1:start_frame=0:nb_frames={frames}[{head}a]",
+            f"[{tail}][{head}a]overlay=format=yuv420:shortest=1[{out}]",
+        ]
+    if kind == "fade_black":
+        half = max(1, frames // 2)
+        return [
+            f"[{tail}]trim=end_frame={half},fade=t=out:start_frame=0:nb_frames={half}[{tail}f]",
+            f"[{head}]trim=start_frame={half},setpts=PTS-STARTPTS,fade=t=in:start_frame=0:nb_frames={frames - half}"
+            f"[{head}f]",
+            f"[{tail}f][{head}f]concat=n=2:v=1:a=0[{out}]",
+        ]
+    # slide: the new scene slides in over the old one from the side it is named after
+    progress = f"(1-(round(t*{fps})+1)/{frames})"
+    x, y = {
+        "left": (f"{out_w}*{progress}", "0"),
+        "right": (f"-{out_w}*{progress}", "0"),
+        "up": ("0", f"{out_h}*{progress}"),
+        "down": ("0", f"-{out_h}*{progress}"),
+    }[direction]
+    return [f"[{tail}][{head}]overlay=x='{x}':y='{y}':eval=frame:shortest=1[{out}]"]
 
 
 @dataclass(frozen=True)
@@ -189,7 +227,7 @@ def plan_scenes(timeline: Timeline, out_w: int, out_h: int, fps: int, preset: Pr
     return plans
 
 
-def still_args(plans: list[ScenePlan], grade: str) -> list[str]:
+def still_args(plans: list[ScenePlan], look_filters: str) -> list[str]:
     """One ffmpeg run that crops, scales and grades each still once and writes it as a raw yuv420p frame.
 
     Doing this in its own short process keeps the big decoded images and their filter buffers out of the long
@@ -202,7 +240,7 @@ def still_args(plans: list[ScenePlan], grade: str) -> list[str]:
     for i, plan in enumerate(plans):
         rx, ry, rw, rh = plan.geometry.region
         sw, sh = plan.geometry.scaled
-        steps = [f"crop={rw}:{rh}:{rx}:{ry}", f"scale={sw}:{sh}:flags=lanczos", grade, "format=yuv420p"]
+        steps = [f"crop={rw}:{rh}:{rx}:{ry}", f"scale={sw}:{sh}:flags=lanczos", look_filters, "format=yuv420p"]
         chains.append(f"[{i}:v]" + ",".join(x for x in steps if x) + f"[p{i}]")
     args += ["-filter_complex", ";".join(chains)]
     for i, plan in enumerate(plans):
@@ -219,22 +257,35 @@ def filtergraph(
     ass_file: str | None,
     fonts_dir: str | None,
     encoder: Encoder,
+    animated_grain: bool = False,
 ) -> str:
     """The video filtergraph for one format; inputs ``0..n-1`` are the prepared stills, output ``[v]``."""
+    # Scenes are cut into head (transition in), middle and tail (transition out); each transition joins a tail and
+    # the next head, and everything is concatenated, so a frame outside transitions passes through no blending.
     parts: list[str] = []
+    overlaps = [0] + [plans[i - 1].frames.last - plans[i].frames.first for i in range(1, len(plans))] + [0]
     for i, plan in enumerate(plans):
         loop = f"loop=loop={plan.frames.count - 1}:size=1:start=0,setpts=N/(FRAME_RATE*TB)"
         move = motion_filters(plan.scene, plan.motion, plan.geometry, out_w, out_h, plan.frames.count, fps)
-        parts.append(f"[{i}:v]{loop},{move},setsar=1[s{i}]")
-    label = "s0"
+        head, tail, count = overlaps[i], overlaps[i + 1], plan.frames.count
+        pieces = [
+            (k, a, b) for k, a, b in (("h", 0, head), ("m", head, count - tail), ("t", count - tail, count)) if b > a
+        ]
+        if len(pieces) == 1:
+            parts.append(f"[{i}:v]{loop},{move},setsar=1[m{i}]")
+            continue
+        parts.append(f"[{i}:v]{loop},{move},setsar=1,split={len(pieces)}" + "".join(f"[{k}{i}r]" for k, _, _ in pieces))
+        parts += [f"[{k}{i}r]trim=start_frame={a}:end_frame={b},setpts=PTS-STARTPTS[{k}{i}]" for k, a, b in pieces]
+    order = ["m0"]
     for i in range(1, len(plans)):
-        rng, prev = plans[i].frames, plans[i - 1].frames
-        parts.append(
-            f"[{label}][s{i}]xfade=transition={_xfade(plans[i].scene)}:"
-            f"duration={_num((prev.last - rng.first) / fps)}:offset={_num(rng.first / fps)}[x{i}]"
-        )
-        label = f"x{i}"
-    post = [vignette_filter(timeline.look.vignette), grain_filter(timeline.look.grain)]
+        parts += transition_filters(plans[i].scene, overlaps[i], fps, out_w, out_h, f"t{i - 1}", f"h{i}", f"x{i}")
+        order += [f"x{i}", f"m{i}"]
+    if len(order) > 1:
+        parts.append("".join(f"[{label}]" for label in order) + f"concat=n={len(order)}:v=1:a=0[joined]")
+        label = "joined"
+    else:
+        label = "m0"
+    post = [grain_filter(timeline.look.grain) if animated_grain else ""]
     total = total_frames(timeline, fps)
     if timeline.fade_in_s > 0:
         post.append(f"fade=t=in:st=0:d={_num(timeline.fade_in_s)}")
@@ -280,7 +331,9 @@ def ffmpeg_args(
         ]
     if audio_path:
         inputs += ["-i", audio_path]
-    graph = filtergraph(timeline, plans, out_w, out_h, fps, ass_file, fonts_dir, encoder)
+    graph = filtergraph(
+        timeline, plans, out_w, out_h, fps, ass_file, fonts_dir, encoder, PRESETS[preset].animated_grain
+    )
     args = [*inputs, "-filter_complex", graph, "-map", "[v]"]
     if audio_path:
         args += ["-map", f"{len(plans)}:a", "-c:a", "copy"]

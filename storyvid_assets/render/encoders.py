@@ -21,15 +21,16 @@ class PresetSpec:
     crf: int
     tune: str | None
     full_motion: bool  # per-frame zoom (scale) or pans only (draft)
+    animated_grain: bool  # grain per frame (costly) or baked into the stills
     nvenc_preset: str
     qsv_preset: str
     hw_quality: int
 
 
 PRESETS: dict[str, PresetSpec] = {
-    "draft": PresetSpec("ultrafast", 30, None, False, "p1", "veryfast", 30),
-    "standard": PresetSpec("veryfast", 22, "stillimage", True, "p4", "medium", 23),
-    "high": PresetSpec("slow", 18, "stillimage", True, "p7", "veryslow", 19),
+    "draft": PresetSpec("ultrafast", 30, None, False, False, "p1", "veryfast", 30),
+    "standard": PresetSpec("veryfast", 22, "stillimage", True, False, "p4", "medium", 23),
+    "high": PresetSpec("slow", 18, "stillimage", True, True, "p7", "veryslow", 19),
 }
 
 

@@ -14,9 +14,9 @@ from storyvid_assets.models import FORMAT_SIZES, format_slug
 from storyvid_assets.render.audio import MixedAudio, mix_audio
 from storyvid_assets.render.captions import build_ass, write_ass
 from storyvid_assets.render.compiler import ffmpeg_args, plan_scenes, still_args, total_frames
-from storyvid_assets.render.encoders import Encoder, Preset
+from storyvid_assets.render.encoders import PRESETS, Encoder, Preset
 from storyvid_assets.render.ffmpeg import FFmpegError, run_ffmpeg
-from storyvid_assets.render.look import grade_filter
+from storyvid_assets.render.look import still_filters
 from storyvid_assets.render.timeline import Timeline
 
 STILLS_PER_PROCESS = 6  # bounds the memory of the still-preparing process
@@ -76,10 +76,10 @@ def render_format(
         write_ass(work_dir / ass_name, build_ass(timeline.captions, timeline.cards, width, height, timeline.duration))
     started = time.perf_counter()
     plans = plan_scenes(timeline, width, height, fps, preset, tag=f"{format_slug(fmt)}-")
+    look = timeline.look
+    look_filters = still_filters(look.grade, look.vignette, look.grain, PRESETS[preset].animated_grain)
     for chunk in range(0, len(plans), STILLS_PER_PROCESS):
-        run_ffmpeg(
-            still_args(plans[chunk : chunk + STILLS_PER_PROCESS], grade_filter(timeline.look.grade)), cwd=work_dir
-        )
+        run_ffmpeg(still_args(plans[chunk : chunk + STILLS_PER_PROCESS], look_filters), cwd=work_dir)
     args = ffmpeg_args(
         timeline,
         plans,

@@ -1,7 +1,9 @@
 """Colour grades, vignette and film grain as ffmpeg filters.
 
-Grades are pixel-wise, so they are applied once to each still before it is looped (free per frame); vignette
-and grain belong to the frame, not the image, so they run per output frame.
+Everything that can be is applied once to each prepared still, so it costs nothing per frame: the grade (pixel-wise,
+exact), the vignette (measured at ~5 ms per 1080p frame when run per frame, a quarter of x264's own time; baked
+into the still it moves a little with the camera, which is subtle at our 12-14% moves) and, below the ``high``
+preset, the grain as a fixed texture. The ``high`` preset animates the grain per frame.
 """
 
 from __future__ import annotations
@@ -39,3 +41,11 @@ def grain_filter(strength: float, seed: int = 7) -> str:
     if strength <= 0:
         return ""
     return f"noise=c0s={max(1, round(14 * min(strength, 1.0)))}:c0f=t:all_seed={seed}"
+
+
+def still_filters(grade: str, vignette: float, grain: float, animated_grain: bool) -> str:
+    """Filters applied once to each scene's still: grade, vignette and (unless animated per frame) grain."""
+    parts = [grade_filter(grade), vignette_filter(vignette)]
+    if not animated_grain and grain > 0:
+        parts.append(f"noise=c0s={max(1, round(14 * min(grain, 1.0)))}:c0f=u:all_seed=7")
+    return ",".join(p for p in parts if p)

@@ -73,8 +73,9 @@ class LocalModeration(ModerationProvider):
         return findings
 
 
-def verdict_findings(verdict: ModerationVerdict, field: str, scene_index: int | None, policy: TextPolicy,
-                     provider: str) -> list[Finding]:
+def verdict_findings(
+    verdict: ModerationVerdict, field: str, scene_index: int | None, policy: TextPolicy, provider: str
+) -> list[Finding]:
     """Turn one endpoint result into findings with the policy's thresholds and blocking levels."""
     thresholds = policy.provider_thresholds
     findings: list[Finding] = []
@@ -87,13 +88,24 @@ def verdict_findings(verdict: ModerationVerdict, field: str, scene_index: int | 
         else:
             continue
         blocks = policy.blocks(category, level)
-        findings.append(Finding(
-            category=category, level=level, blocking=blocks,
-            what=f"{provider} rates '{name}' at {score:.2f}", where=field_label(field),
-            why=(f"{category} at level {level} is {'blocked' if blocks else 'allowed'} by the {policy.preset_name} "
-                 f"preset (scores >= {thresholds.mild} are mild, >= {thresholds.severe} {ceiling})"),
-            field=field, scene_index=scene_index, term=name, source=provider, score=round(score, 4),
-        ))
+        findings.append(
+            Finding(
+                category=category,
+                level=level,
+                blocking=blocks,
+                what=f"{provider} rates '{name}' at {score:.2f}",
+                where=field_label(field),
+                why=(
+                    f"{category} at level {level} is {'blocked' if blocks else 'allowed'} by the {policy.preset_name} "
+                    f"preset (scores >= {thresholds.mild} are mild, >= {thresholds.severe} {ceiling})"
+                ),
+                field=field,
+                scene_index=scene_index,
+                term=name,
+                source=provider,
+                score=round(score, 4),
+            )
+        )
     return findings
 
 
@@ -115,7 +127,7 @@ class OpenAIModeration(ModerationProvider):
     def moderate(self, texts: list[TextField], policy: TextPolicy) -> list[Finding]:
         findings = LocalModeration().moderate(texts, policy)
         for start in range(0, len(texts), self.batch_size):
-            batch = texts[start:start + self.batch_size]
+            batch = texts[start : start + self.batch_size]
             verdicts = self.classify([text for _, _, text in batch])
             for (field, scene_index, _), verdict in zip(batch, verdicts, strict=True):
                 findings += verdict_findings(verdict, field, scene_index, policy, self.provider_name)
@@ -127,11 +139,11 @@ class OpenAIModeration(ModerationProvider):
         payload = {"model": self.model, "input": inputs}
         for attempt in range(1, self.max_attempts + 1):
             try:
-                response = httpx.post(url, json=payload, timeout=self.timeout_s,
-                                      headers={"Authorization": f"Bearer {self.api_key}"})
+                response = httpx.post(
+                    url, json=payload, timeout=self.timeout_s, headers={"Authorization": f"Bearer {self.api_key}"}
+                )
             except httpx.TransportError as exc:
-                error = ProviderError("openai-moderation", f"cannot reach {url}: {type(exc).__name__}",
-                                      retryable=True)
+                error = ProviderError("openai-moderation", f"cannot reach {url}: {type(exc).__name__}", retryable=True)
                 delay = self.backoff_s * attempt
             else:
                 if response.status_code == 200:

@@ -43,7 +43,6 @@ class PlatformClient(dg.ConfigurableResource):
     optional_env: ClassVar[dict[str, str]] = {}
     format_kinds: ClassVar[dict[str, PostKind]]  # which kind of post each format becomes
 
-    account: str = Field(default="default", description="Label of the account in the catalog")
     max_attempts: int = Field(default=3, ge=1, le=10, description="Attempts per step")
     base_delay_s: float = 2.0
     max_delay_s: float = 60.0

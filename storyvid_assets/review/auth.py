@@ -40,8 +40,9 @@ def verify_password(password: str, stored: str) -> bool:
         if scheme != "scrypt":
             return False
         expected = base64.b64decode(digest)
-        actual = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p),
-                                dklen=len(expected))
+        actual = hashlib.scrypt(
+            password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=len(expected)
+        )
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(actual, expected)
@@ -114,8 +115,15 @@ def start_session(session: Session, user: Reviewer) -> tuple[str, str]:
     current = datetime.now(UTC)
     session.execute(delete(ReviewSessionRow).where(ReviewSessionRow.expires_at < current))
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
-    session.add(ReviewSessionRow(token_sha256=_token_hash(token), user_id=user.id, csrf_token=csrf,
-                                 created_at=current, expires_at=current + timedelta(hours=SESSION_HOURS)))
+    session.add(
+        ReviewSessionRow(
+            token_sha256=_token_hash(token),
+            user_id=user.id,
+            csrf_token=csrf,
+            created_at=current,
+            expires_at=current + timedelta(hours=SESSION_HOURS),
+        )
+    )
     session.flush()
     return token, csrf
 

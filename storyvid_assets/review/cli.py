@@ -56,8 +56,10 @@ def _print_table(rows: list[list[str]], header: list[str]) -> None:
 def cmd_list(args: argparse.Namespace) -> int:
     with session_scope(catalog_url()) as session:
         items = list_items(session, status=args.status, channel=args.channel)
-        rows = [[str(i.id), f"{i.channel}|{i.date}", f"{i.asset}/{i.check_name}", str(i.attempt), i.status,
-                 i.summary[:70]] for i in items]
+        rows = [
+            [str(i.id), f"{i.channel}|{i.date}", f"{i.asset}/{i.check_name}", str(i.attempt), i.status, i.summary[:70]]
+            for i in items
+        ]
     if not rows:
         print(f"no {args.status} review items")
         return 0
@@ -71,14 +73,19 @@ def cmd_show(args: argparse.Namespace) -> int:
         view = item_view(session, store, get_item(session, args.item_id))
         item = view.item
         print(f"item {item.id}: {item.channel}|{item.date} {item.asset}/{item.check_name} attempt {item.attempt}")
-        print(f"status: {item.status}" + (f" ({item.resolution})" if item.resolution else "")
-              + f"; rejections so far: {view.rejections}")
+        print(
+            f"status: {item.status}"
+            + (f" ({item.resolution})" if item.resolution else "")
+            + f"; rejections so far: {view.rejections}"
+        )
         if view.alert:
             print(f"ALERT: {view.alert}")
         print(f"summary: {item.summary}\n\nfindings:")
         for f in view.findings:
-            print(f"  [{'BLOCK' if f.get('blocking') else 'note'}] {f.get('category')} ({f.get('level')}): "
-                  f"{f.get('what')}\n      where: {f.get('where')}\n      why: {f.get('why')}")
+            print(
+                f"  [{'BLOCK' if f.get('blocking') else 'note'}] {f.get('category')} ({f.get('level')}): "
+                f"{f.get('what')}\n      where: {f.get('where')}\n      why: {f.get('why')}"
+            )
         print("\nmedia of this attempt:")
         for m in [*view.images, *view.audio, *view.videos, *view.other]:
             mark = " (evidence)" if m.key in view.evidence_keys else ""
@@ -86,8 +93,10 @@ def cmd_show(args: argparse.Namespace) -> int:
         if view.audit:
             print("\nhistory:")
             for a in view.audit:
-                print(f"  {a.at:%Y-%m-%d %H:%M:%S} {a.actor}: {a.action} "
-                      f"{a.before.get('status', '-')} -> {a.after.get('status', '-')} {a.detail[:80]}")
+                print(
+                    f"  {a.at:%Y-%m-%d %H:%M:%S} {a.actor}: {a.action} "
+                    f"{a.before.get('status', '-')} -> {a.after.get('status', '-')} {a.detail[:80]}"
+                )
     return 0
 
 
@@ -101,8 +110,10 @@ def _path(store: MediaStore, key: str) -> str:
 def cmd_decide(args: argparse.Namespace) -> int:
     with session_scope(catalog_url()) as session:
         decision = decide(session, args.item_id, args.action, args.note, cli_actor(), CLI_ROLE)
-        print(f"item {args.item_id}: {decision.status_before} -> {decision.status_after} by {decision.decided_by}; "
-              "the review sensor launches the follow-up run")
+        print(
+            f"item {args.item_id}: {decision.status_before} -> {decision.status_after} by {decision.decided_by}; "
+            "the review sensor launches the follow-up run"
+        )
     return 0
 
 
@@ -162,8 +173,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show = sub.add_parser("show", help="an item's findings, media and history")
     show.add_argument("item_id", type=int, metavar="ID")
     show.set_defaults(func=_run(cmd_show))
-    for action, text in (("approve", "let the partition's downstream assets run"),
-                         ("reject", "regenerate the failed asset with the next attempt")):
+    for action, text in (
+        ("approve", "let the partition's downstream assets run"),
+        ("reject", "regenerate the failed asset with the next attempt"),
+    ):
         parser = sub.add_parser(action, help=text)
         parser.add_argument("item_id", type=int, metavar="ID")
         parser.add_argument("--note", help="why (required)")
@@ -175,8 +188,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.set_defaults(func=_run(cmd_serve))
     users = sub.add_parser("users", help="reviewers who may log in to the page")
     users_sub = users.add_subparsers(dest="users_command", required=True)
-    add = users_sub.add_parser("add", help=f"add a reviewer (password from --password-stdin, ${PASSWORD_ENV} or a "
-                                           "prompt)")
+    add = users_sub.add_parser(
+        "add", help=f"add a reviewer (password from --password-stdin, ${PASSWORD_ENV} or a prompt)"
+    )
     add.add_argument("username")
     add.add_argument("--role", required=True, choices=["admin", "operator", "viewer"])
     add.add_argument("--password-stdin", action="store_true")

@@ -17,21 +17,28 @@ from storyvid_assets.review.queue import unresolved_items
 def require_cleared(catalog: CatalogResource, episode: Episode) -> None:
     """Raise :class:`dagster.Failure` when the episode's partition waits for a review decision."""
     with catalog.session() as session:
-        items = [(i.id, i.asset, i.check_name, i.attempt, i.status, i.summary)
-                 for i in unresolved_items(session, episode.channel.name, episode.date)]
+        items = [
+            (i.id, i.asset, i.check_name, i.attempt, i.status, i.summary)
+            for i in unresolved_items(session, episode.channel.name, episode.date)
+        ]
     if not items:
         return
-    listing = "; ".join(f"#{i} {asset}/{check} attempt {attempt} is {status}"
-                        for i, asset, check, attempt, status, _ in items)
+    listing = "; ".join(
+        f"#{i} {asset}/{check} attempt {attempt} is {status}" for i, asset, check, attempt, status, _ in items
+    )
     raise dg.Failure(
-        description=(f"{episode.channel.name}|{episode.date} is held for review: {listing}. Approve or reject with "
-                     f"`storyvid review approve|reject ID --note ...` or on the review page; the approval launches "
-                     f"this step again."),
+        description=(
+            f"{episode.channel.name}|{episode.date} is held for review: {listing}. Approve or reject with "
+            f"`storyvid review approve|reject ID --note ...` or on the review page; the approval launches "
+            f"this step again."
+        ),
         metadata={
-            "review_items": dg.MetadataValue.json([
-                {"id": i, "asset": asset, "check": check, "attempt": attempt, "status": status, "summary": summary}
-                for i, asset, check, attempt, status, summary in items
-            ]),
+            "review_items": dg.MetadataValue.json(
+                [
+                    {"id": i, "asset": asset, "check": check, "attempt": attempt, "status": status, "summary": summary}
+                    for i, asset, check, attempt, status, summary in items
+                ]
+            ),
         },
         allow_retries=False,
     )

@@ -61,18 +61,35 @@ def snapshot(item: ReviewItemRow) -> dict[str, Any]:
     return {"status": item.status, "resolution": item.resolution, "attempt": item.attempt}
 
 
-def audit(session: Session, item: ReviewItemRow | None, actor: str, action: str, before: dict[str, Any],
-          after: dict[str, Any], detail: str = "") -> ReviewAuditRow:
-    row = ReviewAuditRow(item_id=item.id if item else None, actor=actor, action=action, at=now(), before=before,
-                         after=after, detail=detail)
+def audit(
+    session: Session,
+    item: ReviewItemRow | None,
+    actor: str,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    detail: str = "",
+) -> ReviewAuditRow:
+    row = ReviewAuditRow(
+        item_id=item.id if item else None,
+        actor=actor,
+        action=action,
+        at=now(),
+        before=before,
+        after=after,
+        detail=detail,
+    )
     session.add(row)
     session.flush()
     return row
 
 
 def findings_fingerprint(findings: list[dict[str, Any]]) -> str:
-    keys = sorted(json.dumps([f.get("category"), f.get("field"), f.get("start"), f.get("term"), f.get("time_s")])
-                  for f in findings if f.get("blocking"))
+    keys = sorted(
+        json.dumps([f.get("category"), f.get("field"), f.get("start"), f.get("term"), f.get("time_s")])
+        for f in findings
+        if f.get("blocking")
+    )
     return hashlib.sha256("\n".join(keys).encode()).hexdigest()
 
 
@@ -86,21 +103,43 @@ class PriorReview:
     approved_by: str | None
 
 
-def open_review_item(session: Session, *, channel: str, date: str, asset: str, check_name: str, attempt: int,
-                     findings: list[Finding], evidence: dict[str, Any], summary: str,
-                     run_id: str | None) -> tuple[ReviewItemRow, PriorReview | None]:
+def open_review_item(
+    session: Session,
+    *,
+    channel: str,
+    date: str,
+    asset: str,
+    check_name: str,
+    attempt: int,
+    findings: list[Finding],
+    evidence: dict[str, Any],
+    summary: str,
+    run_id: str | None,
+) -> tuple[ReviewItemRow, PriorReview | None]:
     """Open (or find) the item for a failed check; idempotent per partition, asset, check and attempt.
 
     When an approved item's findings are unchanged, the approval stands and is returned, so the check may
     pass; when they changed, the item is reopened.
     """
     dumped = [f.model_dump(mode="json") for f in findings]
-    item = session.scalars(select(ReviewItemRow).filter_by(
-        channel=channel, date=date, asset=asset, check_name=check_name, attempt=attempt).with_for_update()
+    item = session.scalars(
+        select(ReviewItemRow)
+        .filter_by(channel=channel, date=date, asset=asset, check_name=check_name, attempt=attempt)
+        .with_for_update()
     ).one_or_none()
     if item is None:
-        item = ReviewItemRow(channel=channel, date=date, asset=asset, check_name=check_name, attempt=attempt,
-                             status="open", summary=summary, findings=dumped, evidence=evidence, run_id=run_id)
+        item = ReviewItemRow(
+            channel=channel,
+            date=date,
+            asset=asset,
+            check_name=check_name,
+            attempt=attempt,
+            status="open",
+            summary=summary,
+            findings=dumped,
+            evidence=evidence,
+            run_id=run_id,
+        )
         session.add(item)
         session.flush()
         audit(session, item, f"check:{check_name}", "opened", {}, snapshot(item), summary)
@@ -114,8 +153,15 @@ def open_review_item(session: Session, *, channel: str, date: str, asset: str, c
         item.status, item.resolution, item.findings, item.summary, item.run_id = "open", None, dumped, summary, run_id
         item.evidence = evidence
         session.flush()
-        audit(session, item, f"check:{check_name}", "reopened", before, snapshot(item),
-              "findings changed after approval: " + summary)
+        audit(
+            session,
+            item,
+            f"check:{check_name}",
+            "reopened",
+            before,
+            snapshot(item),
+            "findings changed after approval: " + summary,
+        )
         return item, None
     if item.status == "open":
         item.findings, item.summary, item.evidence, item.run_id = dumped, summary, evidence, run_id
@@ -131,8 +177,9 @@ def get_item(session: Session, item_id: int, *, lock: bool = False) -> ReviewIte
     return item
 
 
-def list_items(session: Session, status: str | None = "open", channel: str | None = None,
-               limit: int = 200) -> list[ReviewItemRow]:
+def list_items(
+    session: Session, status: str | None = "open", channel: str | None = None, limit: int = 200
+) -> list[ReviewItemRow]:
     query = select(ReviewItemRow).order_by(ReviewItemRow.id.desc()).limit(limit)
     if status and status != "all":
         if status not in STATUSES:
@@ -170,14 +217,13 @@ def allowed_actions(item: ReviewItemRow, role: str) -> list[str]:
 def _check_note(note: str | None) -> str:
     text = (note or "").strip()
     if not text:
-        raise BadNote("a note is required: say why (e.g. --note \"profanity is a character's name\")")
+        raise BadNote('a note is required: say why (e.g. --note "profanity is a character\'s name")')
     if len(text) > MAX_NOTE_CHARS:
         raise BadNote(f"the note has {len(text)} characters; keep it under {MAX_NOTE_CHARS}")
     return text
 
 
-def decide(session: Session, item_id: int, action: str, note: str | None, actor: str,
-           role: str) -> ReviewDecisionRow:
+def decide(session: Session, item_id: int, action: str, note: str | None, actor: str, role: str) -> ReviewDecisionRow:
     """Record a reviewer's decision. Raises :class:`ReviewError` (and changes nothing) when it is not allowed."""
     if action not in ("approve", "reject"):
         raise ReviewError(f"unknown action {action!r}; use approve or reject")
@@ -191,8 +237,15 @@ def decide(session: Session, item_id: int, action: str, note: str | None, actor:
         raise _refusal(session, item, action, role)
     before = snapshot(item)
     item.status = "approved" if action == "approve" else "rejected"
-    decision = ReviewDecisionRow(item_id=item.id, action=action, note=text, decided_by=actor, decided_at=now(),
-                                 status_before=before["status"], status_after=item.status)
+    decision = ReviewDecisionRow(
+        item_id=item.id,
+        action=action,
+        note=text,
+        decided_by=actor,
+        decided_at=now(),
+        status_before=before["status"],
+        status_after=item.status,
+    )
     session.add(decision)
     session.flush()
     audit(session, item, actor, action, before, snapshot(item), text)
@@ -202,8 +255,10 @@ def decide(session: Session, item_id: int, action: str, note: str | None, actor:
 def _refusal(session: Session, item: ReviewItemRow, action: str, role: str) -> ReviewError:
     if item.status == "needs_human":
         if action == "reject":
-            return Conflict(f"item {item.id} is escalated after {MAX_REJECTIONS} rejections; fix the source (e.g. a "
-                            "script in stories/) and have an admin approve it")
+            return Conflict(
+                f"item {item.id} is escalated after {MAX_REJECTIONS} rejections; fix the source (e.g. a "
+                "script in stories/) and have an admin approve it"
+            )
         return NotAllowed(f"item {item.id} is escalated; only an admin may approve it (you are {role})")
     last = latest_decision(session, item.id)
     by = f" by {last.decided_by} at {last.decided_at:%Y-%m-%d %H:%M} UTC" if last else ""
@@ -218,18 +273,34 @@ def pending_decisions(session: Session, after_id: int, limit: int = 50) -> list[
     return list(session.scalars(query.limit(limit)))
 
 
-def rejection_count(session: Session, item: ReviewItemRow) -> int:
-    """Rejections of this check on this partition across all attempts."""
-    return session.scalar(
-        select(func.count()).select_from(ReviewDecisionRow).join(ReviewItemRow)
-        .where(ReviewItemRow.channel == item.channel, ReviewItemRow.date == item.date,
-               ReviewItemRow.asset == item.asset, ReviewItemRow.check_name == item.check_name,
-               ReviewDecisionRow.action == "reject")
-    ) or 0
+def rejection_count(session: Session, item: ReviewItemRow, up_to_decision: int | None = None) -> int:
+    """Rejections of this check on this partition across all attempts (up to a decision id, if given)."""
+    query = (
+        select(func.count())
+        .select_from(ReviewDecisionRow)
+        .join(ReviewItemRow)
+        .where(
+            ReviewItemRow.channel == item.channel,
+            ReviewItemRow.date == item.date,
+            ReviewItemRow.asset == item.asset,
+            ReviewItemRow.check_name == item.check_name,
+            ReviewDecisionRow.action == "reject",
+        )
+    )
+    if up_to_decision is not None:
+        query = query.where(ReviewDecisionRow.id <= up_to_decision)
+    return session.scalar(query) or 0
 
 
-def record_dispatch(session: Session, decision: ReviewDecisionRow, outcome: str, run_key: str | None,
-                    new_attempt: int | None, actor: str, detail: str = "") -> ReviewItemRow:
+def record_dispatch(
+    session: Session,
+    decision: ReviewDecisionRow,
+    outcome: str,
+    run_key: str | None,
+    new_attempt: int | None,
+    actor: str,
+    detail: str = "",
+) -> ReviewItemRow:
     """The sensor acted on a decision: resolve the item (or escalate it). Idempotent per decision."""
     item = get_item(session, decision.item_id, lock=True)
     if decision.dispatched_at is not None:
@@ -240,7 +311,11 @@ def record_dispatch(session: Session, decision: ReviewDecisionRow, outcome: str,
     else:
         item.status, item.resolution = "resolved", ("approved" if outcome == "downstream_run" else "regenerated")
     decision.outcome, decision.run_key, decision.new_attempt, decision.dispatched_at = (
-        outcome, run_key, new_attempt, now())
+        outcome,
+        run_key,
+        new_attempt,
+        now(),
+    )
     session.flush()
     audit(session, item, actor, outcome, before, snapshot(item), detail)
     return item
@@ -248,7 +323,14 @@ def record_dispatch(session: Session, decision: ReviewDecisionRow, outcome: str,
 
 def unresolved_items(session: Session, channel: str, date: str) -> list[ReviewItemRow]:
     """Items that keep the partition's downstream assets from running."""
-    return list(session.scalars(
-        select(ReviewItemRow).where(ReviewItemRow.channel == channel, ReviewItemRow.date == date,
-                                    ReviewItemRow.status.in_(BLOCKING_STATUSES)).order_by(ReviewItemRow.id)
-    ))
+    return list(
+        session.scalars(
+            select(ReviewItemRow)
+            .where(
+                ReviewItemRow.channel == channel,
+                ReviewItemRow.date == date,
+                ReviewItemRow.status.in_(BLOCKING_STATUSES),
+            )
+            .order_by(ReviewItemRow.id)
+        )
+    )

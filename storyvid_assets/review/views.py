@@ -51,8 +51,10 @@ class ItemView:
     def alert(self) -> str | None:
         if not self.escalated:
             return None
-        return (f"Escalated: rejected {self.rejections} times (limit {MAX_REJECTIONS}); no more automatic "
-                "regeneration. Fix the source and have an admin approve, or leave the episode unpublished.")
+        return (
+            f"Escalated: rejected {self.rejections} times (limit {MAX_REJECTIONS}); no more automatic "
+            "regeneration. Fix the source and have an admin approve, or leave the episode unpublished."
+        )
 
 
 def _label(row: MediaAssetRow) -> str:
@@ -61,14 +63,18 @@ def _label(row: MediaAssetRow) -> str:
 
 def partition_media(session: Session, item: ReviewItemRow) -> list[MediaAssetRow]:
     """Every media file of the item's partition made at the item's attempt."""
-    return list(session.scalars(
-        select(MediaAssetRow).filter_by(channel=item.channel, date=item.date, attempt=item.attempt)
-        .order_by(MediaAssetRow.asset, MediaAssetRow.key)
-    ))
+    return list(
+        session.scalars(
+            select(MediaAssetRow)
+            .filter_by(channel=item.channel, date=item.date, attempt=item.attempt)
+            .order_by(MediaAssetRow.asset, MediaAssetRow.key)
+        )
+    )
 
 
-def story_text(session: Session, media_store: MediaStore, item: ReviewItemRow,
-               media: list[MediaAssetRow]) -> tuple[str | None, str | None]:
+def story_text(
+    session: Session, media_store: MediaStore, item: ReviewItemRow, media: list[MediaAssetRow]
+) -> tuple[str | None, str | None]:
     """The story (markdown) of the item's attempt, from the media store, else from the catalog row."""
     row = session.scalars(select(StoryRow).filter_by(channel=item.channel, date=item.date)).one_or_none()
     title = row.title if row and row.attempt == item.attempt else None
@@ -83,10 +89,16 @@ def story_text(session: Session, media_store: MediaStore, item: ReviewItemRow,
 def item_view(session: Session, media_store: MediaStore, item: ReviewItemRow) -> ItemView:
     media = partition_media(session, item)
     title, text = story_text(session, media_store, item, media)
-    view = ItemView(item=item, findings=list(item.findings or []), story_title=title, story_text=text,
-                    decisions=decisions_for(session, item.id), audit=audit_for(session, item.id),
-                    rejections=rejection_count(session, item),
-                    evidence_keys={m["key"] for m in (item.evidence or {}).get("media", [])})
+    view = ItemView(
+        item=item,
+        findings=list(item.findings or []),
+        story_title=title,
+        story_text=text,
+        decisions=decisions_for(session, item.id),
+        audit=audit_for(session, item.id),
+        rejections=rejection_count(session, item),
+        evidence_keys={m["key"] for m in (item.evidence or {}).get("media", [])},
+    )
     for m in media:
         entry = MediaView(m.id, m.key, m.asset, m.content_type, _label(m))
         if m.content_type.startswith("image/"):
@@ -98,8 +110,9 @@ def item_view(session: Session, media_store: MediaStore, item: ReviewItemRow) ->
         else:
             view.other.append(entry)
     known = {v.key for v in view.videos}
-    for video in session.scalars(select(VideoRow).filter_by(channel=item.channel, date=item.date,
-                                                            attempt=item.attempt)):
+    for video in session.scalars(
+        select(VideoRow).filter_by(channel=item.channel, date=item.date, attempt=item.attempt)
+    ):
         if video.key not in known:
             row = session.scalars(select(MediaAssetRow).filter_by(key=video.key)).one_or_none()
             if row:

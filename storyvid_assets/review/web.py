@@ -61,8 +61,9 @@ def create_app(catalog_url: str, media_store: MediaStore, *, secure_cookies: boo
         return page("login.html", who=None, error=None, next=request.query_params.get("next", "/"))
 
     @app.post("/login")
-    def login(username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
-              next: Annotated[str, Form()] = "/") -> Response:
+    def login(
+        username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/"
+    ) -> Response:
         with db() as session:
             user = auth.authenticate(session, username.strip(), password)
             if user is None:
@@ -70,8 +71,15 @@ def create_app(catalog_url: str, media_store: MediaStore, *, secure_cookies: boo
             token, _ = auth.start_session(session, user)
         target = next if next.startswith("/") and not next.startswith("//") else "/"
         response = RedirectResponse(target, status_code=303)
-        response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=secure_cookies,
-                            max_age=auth.SESSION_HOURS * 3600, path="/")
+        response.set_cookie(
+            COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            secure=secure_cookies,
+            max_age=auth.SESSION_HOURS * 3600,
+            path="/",
+        )
         return response
 
     @app.post("/logout")
@@ -96,21 +104,46 @@ def create_app(catalog_url: str, media_store: MediaStore, *, secure_cookies: boo
         try:
             with db() as session:
                 items = list_items(session, status=status)
-                rows = [{"id": i.id, "partition": f"{i.channel}|{i.date}", "asset": i.asset, "check": i.check_name,
-                         "attempt": i.attempt, "status": i.status, "summary": i.summary,
-                         "updated": i.updated_at} for i in items]
+                rows = [
+                    {
+                        "id": i.id,
+                        "partition": f"{i.channel}|{i.date}",
+                        "asset": i.asset,
+                        "check": i.check_name,
+                        "attempt": i.attempt,
+                        "status": i.status,
+                        "summary": i.summary,
+                        "updated": i.updated_at,
+                    }
+                    for i in items
+                ]
         except ReviewError as exc:
             return error_page(who, exc.status, str(exc))
         return page("items.html", who=who, items=rows, status=status, statuses=[*STATUSES, "all"])
 
-    def show(who: auth.LoggedIn, item_id: int, status: int = 200, error: str | None = None,
-             note: str = "", done: str | None = None) -> HTMLResponse:
+    def show(
+        who: auth.LoggedIn,
+        item_id: int,
+        status: int = 200,
+        error: str | None = None,
+        note: str = "",
+        done: str | None = None,
+    ) -> HTMLResponse:
         try:
             with db() as session:
                 view = item_view(session, media_store, get_item(session, item_id))
                 actions = allowed_actions(view.item, who.user.role)
-                return page("item.html", status, who=who, view=view, item=view.item, actions=actions, error=error,
-                            note=note, done=done)
+                return page(
+                    "item.html",
+                    status,
+                    who=who,
+                    view=view,
+                    item=view.item,
+                    actions=actions,
+                    error=error,
+                    note=note,
+                    done=done,
+                )
         except ReviewError as exc:
             return error_page(who, exc.status, str(exc))
 
@@ -122,14 +155,24 @@ def create_app(catalog_url: str, media_store: MediaStore, *, secure_cookies: boo
         return show(who, item_id, done=request.query_params.get("done"))
 
     @app.post("/items/{item_id}/decision", response_class=HTMLResponse)
-    def decision(request: Request, item_id: int, action: Annotated[str, Form()] = "",
-                 note: Annotated[str, Form()] = "", csrf_token: Annotated[str, Form()] = "") -> Response:
+    def decision(
+        request: Request,
+        item_id: int,
+        action: Annotated[str, Form()] = "",
+        note: Annotated[str, Form()] = "",
+        csrf_token: Annotated[str, Form()] = "",
+    ) -> Response:
         who = current(request)
         if who is None:
             return error_page(None, 401, "Log in first: your session is missing or has expired.")
         if not hmac.compare_digest(csrf_token.encode(), who.csrf_token.encode()):
-            return show(who, item_id, 403, "This form is out of date or was not sent by the review page; "
-                        "reload the page and try again.", note)
+            return show(
+                who,
+                item_id,
+                403,
+                "This form is out of date or was not sent by the review page; reload the page and try again.",
+                note,
+            )
         try:
             with db() as session:
                 decide(session, item_id, action, note, who.user.username, who.user.role)
@@ -156,5 +199,6 @@ def serve(catalog_url: str, media_store: MediaStore, host: str, port: int, *, se
     """Run the review page until interrupted (behind HTTPS, pass ``secure_cookies=True``)."""
     import uvicorn
 
-    uvicorn.run(create_app(catalog_url, media_store, secure_cookies=secure_cookies), host=host, port=port,
-                log_level="info")
+    uvicorn.run(
+        create_app(catalog_url, media_store, secure_cookies=secure_cookies), host=host, port=port, log_level="info"
+    )

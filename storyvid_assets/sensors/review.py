@@ -37,8 +37,9 @@ def run_key_for(decision_id: int) -> str:
     return f"review-decision-{decision_id}"
 
 
-def selection_for(asset_graph: Any, asset: str, *, include_asset: bool) -> tuple[list[dg.AssetKey],
-                                                                                 list[dg.AssetCheckKey]]:
+def selection_for(
+    asset_graph: Any, asset: str, *, include_asset: bool
+) -> tuple[list[dg.AssetKey], list[dg.AssetCheckKey]]:
     """The asset and its downstream assets (or only the downstream ones), with their checks."""
     keys = set(dg.AssetSelection.assets(asset).downstream().resolve(asset_graph))
     if not include_asset:
@@ -47,8 +48,9 @@ def selection_for(asset_graph: Any, asset: str, *, include_asset: bool) -> tuple
     return sorted(keys, key=lambda k: k.to_user_string()), checks
 
 
-def _request(item: ReviewItemRow, decision: ReviewDecisionRow, asset_graph: Any, attempt: int,
-             include_asset: bool, trigger: str) -> dg.RunRequest | None:
+def _request(
+    item: ReviewItemRow, decision: ReviewDecisionRow, asset_graph: Any, attempt: int, include_asset: bool, trigger: str
+) -> dg.RunRequest | None:
     assets, checks = selection_for(asset_graph, item.asset, include_asset=include_asset)
     if not assets:
         return None
@@ -57,8 +59,13 @@ def _request(item: ReviewItemRow, decision: ReviewDecisionRow, asset_graph: Any,
         partition_key=str(episode_partition_key(item.channel, item.date)),
         asset_selection=assets,
         asset_check_keys=checks,
-        tags={ATTEMPT_TAG: str(attempt), DECISION_TAG: str(decision.id), ITEM_TAG: str(item.id),
-              TRIGGER_TAG: trigger, "storyvid/channel": item.channel},
+        tags={
+            ATTEMPT_TAG: str(attempt),
+            DECISION_TAG: str(decision.id),
+            ITEM_TAG: str(item.id),
+            TRIGGER_TAG: trigger,
+            "storyvid/channel": item.channel,
+        },
     )
 
 
@@ -71,37 +78,61 @@ def _escalation(item: ReviewItemRow, rejections: int) -> dg.AssetObservation:
             "review_item": item.id,
             "alert": dg.MetadataValue.text(
                 f"{item.check_name} was rejected {rejections} times; automatic regeneration stopped. "
-                f"A person must fix the source and an admin approve item {item.id}."),
+                f"A person must fix the source and an admin approve item {item.id}."
+            ),
         },
     )
 
 
-def dispatch(session: Session, decision: ReviewDecisionRow, asset_graph: Any,
-             log: Any) -> tuple[dg.RunRequest | None, dg.AssetObservation | None]:
+def dispatch(
+    session: Session, decision: ReviewDecisionRow, asset_graph: Any, log: Any
+) -> tuple[dg.RunRequest | None, dg.AssetObservation | None]:
     """What one decision asks for. Re-dispatching an already handled decision rebuilds the same request."""
     item = get_item(session, decision.item_id)
     if decision.action == "approve":
         request = _request(item, decision, asset_graph, item.attempt, include_asset=False, trigger="review-approval")
-        record_dispatch(session, decision, "downstream_run", request.run_key if request else None, None, SENSOR_ACTOR,
-                        f"approved by {decision.decided_by}: launching {item.asset}'s downstream assets")
+        record_dispatch(
+            session,
+            decision,
+            "downstream_run",
+            request.run_key if request else None,
+            None,
+            SENSOR_ACTOR,
+            f"approved by {decision.decided_by}: launching {item.asset}'s downstream assets",
+        )
         return request, None
     if decision.dispatched_at is not None and decision.outcome == "regeneration":
-        return _request(item, decision, asset_graph, decision.new_attempt or item.attempt + 1, include_asset=True,
-                        trigger="review-regeneration"), None
-    rejections = rejection_count(session, item)
+        return _request(
+            item,
+            decision,
+            asset_graph,
+            decision.new_attempt or item.attempt + 1,
+            include_asset=True,
+            trigger="review-regeneration",
+        ), None
+    rejections = rejection_count(session, item, up_to_decision=decision.id)
     if decision.outcome == "escalated" or rejections >= MAX_REJECTIONS:
         if decision.dispatched_at is None:
-            log.error(f"ALERT review item {item.id} ({item.channel}|{item.date} {item.asset}/{item.check_name}) "
-                      f"was rejected {rejections} times: escalated to needs_human, no more regeneration")
-        record_dispatch(session, decision, "escalated", None, None, SENSOR_ACTOR,
-                        f"{rejections} rejections: a person must fix this")
+            log.error(
+                f"ALERT review item {item.id} ({item.channel}|{item.date} {item.asset}/{item.check_name}) "
+                f"was rejected {rejections} times: escalated to needs_human, no more regeneration"
+            )
+        record_dispatch(
+            session, decision, "escalated", None, None, SENSOR_ACTOR, f"{rejections} rejections: a person must fix this"
+        )
         return None, _escalation(item, rejections)
     new_attempt = max(item.attempt, current_attempt(session, item.channel, item.date)) + 1
     set_episode_status(session, item.channel, item.date, "regenerating", new_attempt)
     request = _request(item, decision, asset_graph, new_attempt, include_asset=True, trigger="review-regeneration")
-    record_dispatch(session, decision, "regeneration", request.run_key if request else None, new_attempt,
-                    SENSOR_ACTOR, f"rejected by {decision.decided_by}: regenerating {item.asset} as attempt "
-                    f"{new_attempt}")
+    record_dispatch(
+        session,
+        decision,
+        "regeneration",
+        request.run_key if request else None,
+        new_attempt,
+        SENSOR_ACTOR,
+        f"rejected by {decision.decided_by}: regenerating {item.asset} as attempt {new_attempt}",
+    )
     return request, None
 
 

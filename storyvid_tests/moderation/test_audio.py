@@ -35,8 +35,12 @@ def silence(seconds: float) -> np.ndarray:
 def test_clean_narration_passes() -> None:
     analysis = analyse_wav(encode_wav(np.concatenate([speechlike(10), silence(1.0), speechlike(10, 1)]), RATE))
     assert silence_findings(analysis) == [] and clipping_findings(analysis, "narration") == []
-    assert narration_duration_findings(analysis, analysis.duration, story_words=57, timed_words=57,
-                                       words_per_minute=165, last_word_end=20.5) == []
+    assert (
+        narration_duration_findings(
+            analysis, analysis.duration, story_words=57, timed_words=57, words_per_minute=165, last_word_end=20.5
+        )
+        == []
+    )
 
 
 def test_silence_gap_is_reported_with_timestamps() -> None:
@@ -58,7 +62,7 @@ def test_leading_silence_and_all_silent() -> None:
 
 def test_clipping_is_found() -> None:
     audio = speechlike(4)
-    audio[RATE * 2:RATE * 2 + 400] = np.sign(np.sin(np.arange(400) / 3.0))  # square wave at full scale
+    audio[RATE * 2 : RATE * 2 + 400] = np.sign(np.sin(np.arange(400) / 3.0))  # square wave at full scale
     findings = clipping_findings(analyse_wav(encode_wav(audio, RATE)), "narration")
     assert len(findings) == 1 and findings[0].category == "narration_clipping"
     assert abs(findings[0].time_s - 2.0) < 0.01
@@ -66,8 +70,9 @@ def test_clipping_is_found() -> None:
 
 def test_duration_must_match_text_and_manifest() -> None:
     analysis = analyse_wav(encode_wav(speechlike(6), RATE))
-    findings = narration_duration_findings(analysis, declared_duration=9.0, story_words=400, timed_words=200,
-                                           words_per_minute=165, last_word_end=8.0)
+    findings = narration_duration_findings(
+        analysis, declared_duration=9.0, story_words=400, timed_words=200, words_per_minute=165, last_word_end=8.0
+    )
     whats = [f.what for f in findings]
     assert any("manifest says 9.00 s" in w for w in whats)
     assert any("after the audio ends" in w for w in whats)
@@ -89,10 +94,18 @@ def test_music_length_level_and_clipping() -> None:
 
 def test_licence_evidence() -> None:
     now = datetime(2026, 11, 26, tzinfo=UTC)
-    good = LicenceEvidence(provider="synth", licence_id="CC0-1.0", terms="public domain", prompt="calm pads",
-                           created_at=now - timedelta(minutes=1))
+    good = LicenceEvidence(
+        provider="synth",
+        licence_id="CC0-1.0",
+        terms="public domain",
+        prompt="calm pads",
+        created_at=now - timedelta(minutes=1),
+    )
     assert licence_findings(good, now) == []
     bad = good.model_copy(update={"licence_id": " ", "prompt": "", "created_at": now + timedelta(days=1)})
-    assert sorted(f.field for f in licence_findings(bad, now)) == ["licence.created_at", "licence.licence_id",
-                                                                   "licence.prompt"]
+    assert sorted(f.field for f in licence_findings(bad, now)) == [
+        "licence.created_at",
+        "licence.licence_id",
+        "licence.prompt",
+    ]
     assert [f.what for f in licence_findings(None, now)] == ["no licence evidence"]

@@ -28,20 +28,25 @@ from storyvid_assets.review.queue import decide
 from storyvid_assets.runner import run_episode
 from storyvid_assets.sensors.review import review_decisions_sensor
 
-pytestmark = pytest.mark.slow
 CHANNEL = "midnight"
 BLOCKED = ("videos", "thumbnail", "publication", "uploads")
+WORDS_PER_SCENE = 8
 
 
-class ProfaneFirstDraft(LocalStoryWriter):
-    """The local writer, except that attempt 1 has a sweary line in scene 2 (a provider gone wrong)."""
+class ShortStories(LocalStoryWriter):
+    """The local writer's story cut to five scenes of a few words (a short render); with ``swear_first`` its
+    attempt 1 has a sweary line in scene 2, like a provider gone wrong."""
+
+    swear_first: bool = False
 
     def write_story(self, request: StoryRequest) -> Story:
         story = super().write_story(request)
-        if request.attempt != 1:
-            return story
-        scenes = list(story.scenes)
-        scenes[1] = scenes[1].model_copy(update={"narration": scenes[1].narration + " What the fuck was that?"})
+        scenes = [
+            s.model_copy(update={"narration": " ".join(s.narration.split()[:WORDS_PER_SCENE]).rstrip(",;:") + "."})
+            for s in story.scenes[:5]
+        ]
+        if self.swear_first and request.attempt == 1:
+            scenes[1] = scenes[1].model_copy(update={"narration": scenes[1].narration + " What the fuck was that?"})
         return story.model_copy(update={"scenes": scenes})
 
 
@@ -62,13 +67,17 @@ def resources(**overrides: Any) -> dict[str, Any]:
     from storyvid_assets.resources import local_resources
     from storyvid_assets.resources.renderer import FFmpegRenderer
 
-    return local_resources(renderer=FFmpegRenderer(preset="draft", fps=10), **overrides)
+    return local_resources(
+        renderer=FFmpegRenderer(preset="draft", fps=10), **{"story_writer": ShortStories(), **overrides}
+    )
 
 
 def materialized(instance: dg.DagsterInstance, asset: str, date: str) -> bool:
     partition = str(episode_partition_key(CHANNEL, date))
-    return bool(instance.get_latest_materialization_event(dg.AssetKey(asset))
-                and partition in instance.get_materialized_partitions(dg.AssetKey(asset)))
+    return bool(
+        instance.get_latest_materialization_event(dg.AssetKey(asset))
+        and partition in instance.get_materialized_partitions(dg.AssetKey(asset))
+    )
 
 
 def items(url: str, date: str) -> list[tuple[str, str, int, str]]:
@@ -78,27 +87,37 @@ def items(url: str, date: str) -> list[tuple[str, str, int, str]]:
 
 
 def only_request(defs: dg.Definitions, instance: dg.DagsterInstance) -> dg.RunRequest:
-    context = dg.build_sensor_context(instance=instance, definitions=defs,
-                                      resources={"catalog": defs.resources["catalog"]})
+    context = dg.build_sensor_context(
+        instance=instance, definitions=defs, resources={"catalog": defs.resources["catalog"]}
+    )
     result = review_decisions_sensor(context)
     assert isinstance(result, dg.SensorResult)
     assert len(result.run_requests) == 1
     return result.run_requests[0]
 
 
-def run_request(request: dg.RunRequest, date: str, res: dict[str, Any],
-                instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
-    return run_episode(CHANNEL, date, resources=res, instance=instance, tags=dict(request.tags),
-                       asset_selection=list(request.asset_selection or []), raise_on_error=False)
+def run_request(
+    request: dg.RunRequest, date: str, res: dict[str, Any], instance: dg.DagsterInstance
+) -> dg.ExecuteInProcessResult:
+    return run_episode(
+        CHANNEL,
+        date,
+        resources=res,
+        instance=instance,
+        tags=dict(request.tags),
+        asset_selection=list(request.asset_selection or []),
+        raise_on_error=False,
+    )
 
 
 def failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:
     return [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
 
 
+@pytest.mark.slow  # one short render
 def test_bad_story_blocks_everything_downstream_and_rejection_regenerates(storyvid_home: Path) -> None:
     date = "2026-03-02"
-    res = resources(story_writer=ProfaneFirstDraft())
+    res = resources(story_writer=ShortStories(swear_first=True))
     url = res["catalog"].url
     with dg.instance_for_test() as instance:
         first = run_episode(CHANNEL, date, resources=res, instance=instance, raise_on_error=False)
@@ -108,8 +127,11 @@ def test_bad_story_blocks_everything_downstream_and_rejection_regenerates(storyv
         assert evaluation.severity == dg.AssetCheckSeverity.ERROR
         assert evaluation.metadata["blocking_findings"].value == 1
         finding = evaluation.metadata["findings_json"].value[0]
-        assert (finding["category"], finding["matched"], finding["field"]) == ("profanity", "fuck",
-                                                                               "scenes[1].narration")
+        assert (finding["category"], finding["matched"], finding["field"]) == (
+            "profanity",
+            "fuck",
+            "scenes[1].narration",
+        )
         assert materialized(instance, "story", date)
         for asset in ("narration", "scene_images", "music", *BLOCKED):
             assert not materialized(instance, asset, date), asset
@@ -134,8 +156,9 @@ def test_bad_story_blocks_everything_downstream_and_rejection_regenerates(storyv
         assert session.scalars(select(LicenceEvidenceRow).filter_by(channel=CHANNEL, date=date)).one().attempt == 2
 
 
+@pytest.mark.slow  # one short render
 def test_gate_holds_any_later_run_until_approval(storyvid_home: Path) -> None:
-    date = "2026-03-03"
+    date = "2026-03-07"
     res = resources(image_provider=FlatGreyImages())
     url = res["catalog"].url
     with dg.instance_for_test() as instance:
@@ -149,8 +172,14 @@ def test_gate_holds_any_later_run_until_approval(storyvid_home: Path) -> None:
             assert not materialized(instance, asset, date), asset
 
         # a later run of just the videos (a manual launch, a schedule, a backfill) meets the gate
-        later = run_episode(CHANNEL, date, resources=res, instance=instance, raise_on_error=False,
-                            asset_selection=[dg.AssetKey("videos")])
+        later = run_episode(
+            CHANNEL,
+            date,
+            resources=res,
+            instance=instance,
+            raise_on_error=False,
+            asset_selection=[dg.AssetKey("videos")],
+        )
         assert not later.success and not materialized(instance, "videos", date)
         failure = next(e for e in later.all_events if e.is_step_failure)
         assert "held for review" in str(failure.step_failure_data.user_failure_data.description)
@@ -162,7 +191,30 @@ def test_gate_holds_any_later_run_until_approval(storyvid_home: Path) -> None:
         request = only_request(defs, instance)
         assert sorted(k.path[-1] for k in request.asset_selection) == sorted(BLOCKED)
         approved = run_request(request, date, res, instance)
-        assert approved.success
+        assert approved.success, [
+            {k: v.value for k, v in e.metadata.items()} for e in approved.get_asset_check_evaluations() if not e.passed
+        ]
         for asset in BLOCKED:
             assert materialized(instance, asset, date), asset
     assert items(url, date) == [("scene_images", SCENE_IMAGES_CHECK, 1, "resolved")]
+
+
+def test_an_approved_finding_passes_when_the_story_is_made_again(storyvid_home: Path) -> None:
+    """A schedule or backfill that remakes an approved attempt does not block it a second time."""
+    date = "2026-03-04"
+    res = resources(story_writer=ShortStories(swear_first=True))
+    url = res["catalog"].url
+    story_only = [dg.AssetKey("story")]
+    with dg.instance_for_test() as instance:
+        first = run_episode(
+            CHANNEL, date, resources=res, instance=instance, asset_selection=story_only, raise_on_error=False
+        )
+        assert failed_checks(first) == [STORY_TEXT_CHECK]
+        with session_scope(url) as session:
+            item_id = session.scalars(select(ReviewItemRow.id)).one()
+            decide(session, item_id, "approve", "it is a quote from a film", "otto", "operator")
+        again = run_episode(CHANNEL, date, resources=res, instance=instance, asset_selection=story_only)
+        (evaluation,) = again.get_asset_check_evaluations()
+        assert evaluation.passed and evaluation.metadata["approved_by"].value == "otto"
+        assert evaluation.metadata["review_item"].value == item_id
+    assert items(url, date) == [("story", STORY_TEXT_CHECK, 1, "approved")]

@@ -66,15 +66,22 @@ def test_blank_dark_and_bright_are_found() -> None:
     ]
     findings, _ = check_images(images, [])
     assert categories(findings) == [
-        ("image_blank", 1), ("image_blank", 4), ("image_too_bright", 3), ("image_too_dark", 2), ("image_too_dark", 4),
+        ("image_blank", 1),
+        ("image_blank", 4),
+        ("image_too_bright", 3),
+        ("image_too_dark", 2),
+        ("image_too_dark", 4),
     ]
     blank = next(f for f in findings if f.category == "image_blank")
     assert blank.blocking and "scene 2 image" in blank.where and "luminance" in blank.what
 
 
 def test_size_must_fit_every_format_and_match_the_manifest() -> None:
-    images = [under(0, scene_picture(1, size=SIZE)), under(1, scene_picture(2, size=1000)),
-              under(2, scene_picture(3, size=SIZE), declared=(1024, 1024))]
+    images = [
+        under(0, scene_picture(1, size=SIZE)),
+        under(1, scene_picture(2, size=1000)),
+        under(2, scene_picture(3, size=SIZE), declared=(1024, 1024)),
+    ]
     findings, _ = check_images(images, ["16:9", "9:16", "1:1"])
     assert categories(findings) == [("image_size", 1), ("image_size", 1), ("image_size", 1), ("image_size", 2)]
     crop = next(f for f in findings if f.scene_index == 1)
@@ -95,9 +102,13 @@ def test_near_duplicates_by_perceptual_hash() -> None:
     resized = original.resize((SMALL // 2, SMALL // 2)).resize((SMALL, SMALL))
     a, b, c = image_stats(png(original)), image_stats(png(brighter)), image_stats(png(scene_picture(8)))
     assert hamming(a.phash, b.phash) <= 4 < hamming(a.phash, c.phash)
-    findings, _ = check_images([under(0, original), under(1, scene_picture(8)), under(2, brighter),
-                                under(3, resized)], [])
+    findings, _ = check_images(
+        [under(0, original), under(1, scene_picture(8)), under(2, brighter), under(3, resized)], []
+    )
     dupes = [f for f in findings if f.category == "image_duplicate"]
     assert sorted(f.what.split(" are ")[0] for f in dupes) == [
-        "scene 1 and scene 3 images", "scene 1 and scene 4 images", "scene 3 and scene 4 images"]
+        "scene 1 and scene 3 images",
+        "scene 1 and scene 4 images",
+        "scene 3 and scene 4 images",
+    ]
     assert all(f.score is not None and f.score <= 4 for f in dupes)

@@ -20,52 +20,58 @@ def blocking_in(text: str, policy: TextPolicy = GENERAL) -> list[Finding]:
     return [f for f in scan_text(text, policy) if f.blocking]
 
 
-@pytest.mark.parametrize(("text", "category", "matched"), [
-    ("What the fuck was that?", "profanity", "fuck"),
-    ("It was FUCKING cold.", "profanity", "FUCKING"),
-    ("that motherfucker ran", "profanity", "motherfucker"),
-    ("you f*ck, you f**k", "profanity", "f*ck"),
-    ("What the f u c k", "profanity", "f u c k"),
-    ("s.h.i.t happens", "profanity", "s.h.i.t"),
-    ("holy sh1t", "profanity", "sh1t"),
-    ("$hit", "profanity", "$hit"),
-    ("fuuuuuck", "profanity", "fuuuuuck"),
-    ("b!tches everywhere", "profanity", "b!tches"),
-    ("fück", "profanity", "fück"),
-    ("fu\u200bck", "profanity", "fu\u200bck"),
-    ("fu\u0441k", "profanity", "fu\u0441k"),  # Cyrillic с
-    ("ＦＵＣＫ", "profanity", "ＦＵＣＫ"),
-    ("a dirty nigger", "hate", "nigger"),
-    ("f4ggot", "hate", "f4ggot"),
-    ("he shouted sieg heil", "hate", "sieg heil"),
-    ("they watched porn", "sexual", "porn"),
-    ("a blow job", "sexual", "blow job"),
-    ("she was masturbating", "sexual", "masturbating"),
-    ("the raped girl", "sexual", "raped"),
-    ("his entrails spilled out", "violence", "entrails"),
-    ("he slit her throat", "violence", "slit her throat"),
-    ("the decapitated guard", "violence", "decapitated"),
-    ("he was beaten to death", "violence", "beaten to death"),
-    ("I want to kill myself tonight", "self_harm", "kill myself"),
-    ("just kys", "self_harm", "kys"),
-    ("I keep cutting myself", "self_harm", "cutting myself"),
-])
+@pytest.mark.parametrize(
+    ("text", "category", "matched"),
+    [
+        ("What the fuck was that?", "profanity", "fuck"),
+        ("It was FUCKING cold.", "profanity", "FUCKING"),
+        ("that motherfucker ran", "profanity", "motherfucker"),
+        ("you f*ck, you f**k", "profanity", "f*ck"),
+        ("What the f u c k", "profanity", "f u c k"),
+        ("s.h.i.t happens", "profanity", "s.h.i.t"),
+        ("holy sh1t", "profanity", "sh1t"),
+        ("$hit", "profanity", "$hit"),
+        ("fuuuuuck", "profanity", "fuuuuuck"),
+        ("b!tches everywhere", "profanity", "b!tches"),
+        ("fück", "profanity", "fück"),
+        ("fu\u200bck", "profanity", "fu\u200bck"),
+        ("fu\u0441k", "profanity", "fu\u0441k"),  # Cyrillic с
+        ("ＦＵＣＫ", "profanity", "ＦＵＣＫ"),
+        ("a dirty nigger", "hate", "nigger"),
+        ("f4ggot", "hate", "f4ggot"),
+        ("he shouted sieg heil", "hate", "sieg heil"),
+        ("they watched porn", "sexual", "porn"),
+        ("a blow job", "sexual", "blow job"),
+        ("she was masturbating", "sexual", "masturbating"),
+        ("the raped girl", "sexual", "raped"),
+        ("his entrails spilled out", "violence", "entrails"),
+        ("he slit her throat", "violence", "slit her throat"),
+        ("the decapitated guard", "violence", "decapitated"),
+        ("he was beaten to death", "violence", "beaten to death"),
+        ("I want to kill myself tonight", "self_harm", "kill myself"),
+        ("just kys", "self_harm", "kys"),
+        ("I keep cutting myself", "self_harm", "cutting myself"),
+    ],
+)
 def test_blocks_on_a_general_channel(text: str, category: str, matched: str) -> None:
     found = blocking_in(text)
     assert any(f.category == category and f.matched == matched for f in found), found
 
 
-@pytest.mark.parametrize(("text", "kind"), [
-    ("write to jane.doe@example.com today", "email address"),
-    ("mail jane at example dot com", "spelled-out email address"),
-    ("call (555) 123-4567", "US phone number"),
-    ("call +44 20 7946 0958 now", "international phone number"),
-    ("ring 07700 900123", "UK phone number"),
-    ("she lived at 221 Baker Street", "US street address"),
-    ("post it to SW1A 1AA", "UK postcode"),
-    ("card 4111 1111 1111 1111", "payment card number"),
-    ("SSN 078-05-1120", "US social security number"),
-])
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("write to jane.doe@example.com today", "email address"),
+        ("mail jane at example dot com", "spelled-out email address"),
+        ("call (555) 123-4567", "US phone number"),
+        ("call +44 20 7946 0958 now", "international phone number"),
+        ("ring 07700 900123", "UK phone number"),
+        ("she lived at 221 Baker Street", "US street address"),
+        ("post it to SW1A 1AA", "UK postcode"),
+        ("card 4111 1111 1111 1111", "payment card number"),
+        ("SSN 078-05-1120", "US social security number"),
+    ],
+)
 def test_personal_data_blocks(text: str, kind: str) -> None:
     found = blocking_in(text)
     assert [f.term for f in found if f.category == "personal_data"] == [kind], found
@@ -81,7 +87,7 @@ def test_finding_says_what_where_and_why_with_offsets() -> None:
     assert [f.category for f in found] == ["profanity", "personal_data"]
     word = found[0]
     narration = story.scenes[1].narration
-    assert narration[word.start:word.end] == word.matched == "fuck"
+    assert narration[word.start : word.end] == word.matched == "fuck"
     assert (word.field, word.scene_index) == ("scenes[1].narration", 1)
     assert word.where == f"scene 2 narration, characters {word.start}-{word.end}"
     assert "blocked by the standard preset" in word.why and "profanity.yaml" in word.why
@@ -94,8 +100,18 @@ def test_title_and_image_prompts_are_checked() -> None:
     assert fields == {"title", "scenes[0].image_prompt"}
 
 
-@pytest.mark.parametrize("text", ["the wolf killed the deer", "blood on the snow", "damn it", "a terrified scream",
-                                  "Go to hell", "you stupid idiot", "they fell in love and had sex"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the wolf killed the deer",
+        "blood on the snow",
+        "damn it",
+        "a terrified scream",
+        "Go to hell",
+        "you stupid idiot",
+        "they fell in love and had sex",
+    ],
+)
 def test_mild_content_passes_general_but_blocks_kids(text: str) -> None:
     assert blocking_in(text, GENERAL) == []
     notes = scan_text(text, GENERAL)
@@ -106,12 +122,19 @@ def test_mild_content_passes_general_but_blocks_kids(text: str) -> None:
 def test_kids_channels_are_always_strict() -> None:
     kids = ChannelConfig(name="k", display_name="K", audience="kids", genres=["bedtime"], theme_pool=["x"])
     assert policy_for_channel(kids).preset_name == "strict"
-    general = ChannelConfig(name="g", display_name="G", genres=["horror"], theme_pool=["x"],
-                            moderation=ModerationSettings(preset="strict"))
+    general = ChannelConfig(
+        name="g", display_name="G", genres=["horror"], theme_pool=["x"], moderation=ModerationSettings(preset="strict")
+    )
     assert policy_for_channel(general).preset_name == "strict"
     with pytest.raises(ValueError, match="not allowed for audience 'kids'"):
-        ChannelConfig(name="k", display_name="K", audience="kids", genres=["bedtime"], theme_pool=["x"],
-                      moderation=ModerationSettings(preset="standard"))
+        ChannelConfig(
+            name="k",
+            display_name="K",
+            audience="kids",
+            genres=["bedtime"],
+            theme_pool=["x"],
+            moderation=ModerationSettings(preset="standard"),
+        )
 
 
 def test_regions_switch_regional_lists_and_formats() -> None:
@@ -142,20 +165,38 @@ def test_channel_extra_and_allowed_terms() -> None:
         ModerationSettings(extra_terms={"rudeness": ["x"]})
 
 
-@pytest.mark.parametrize("text", [
-    "Scunthorpe United won.", "We assess the class as they pass.", "He'll say hello to the shell.",
-    "A cocktail of grapes, cumin and rapeseed.", "The dog sniggered.", "A chink of light fell on the dyke.",
-    "Shiitake mushrooms in Essex.", "The therapist analysed the document.", "She pricked up her ears.",
-    "The stars died away at dawn", "The skilled gunner", "He wound the clock.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Scunthorpe United won.",
+        "We assess the class as they pass.",
+        "He'll say hello to the shell.",
+        "A cocktail of grapes, cumin and rapeseed.",
+        "The dog sniggered.",
+        "A chink of light fell on the dyke.",
+        "Shiitake mushrooms in Essex.",
+        "The therapist analysed the document.",
+        "She pricked up her ears.",
+        "The stars died away at dawn",
+        "The skilled gunner",
+        "He wound the clock.",
+    ],
+)
 def test_clean_sentences_do_not_block(text: str) -> None:
     assert blocking_in(text, GENERAL) == []
 
 
-@pytest.mark.parametrize("text", [
-    "Scunthorpe United won.", "We assess the class as they pass.", "He'll say hello to the shell.",
-    "A cocktail of grapes, cumin and rapeseed.", "The dog sniggered.", "She pricked up her ears.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Scunthorpe United won.",
+        "We assess the class as they pass.",
+        "He'll say hello to the shell.",
+        "A cocktail of grapes, cumin and rapeseed.",
+        "The dog sniggered.",
+        "She pricked up her ears.",
+    ],
+)
 def test_clean_sentences_do_not_block_kids(text: str) -> None:
     assert blocking_in(text, KIDS) == []
 
@@ -168,17 +209,27 @@ def test_no_false_positives_on_generated_stories(channel_name: str) -> None:
     writer = LocalStoryWriter()
     for i in range(32):
         day = (date(2026, 2, 1) + timedelta(days=5 * i)).isoformat()
-        story = writer.write_story(StoryRequest(
-            channel=channel.name, channel_display_name=channel.display_name, date=day, attempt=1 + i % 3,
-            language=channel.language, audience=channel.audience, genres=channel.genres,
-            theme_pool=channel.theme_pool,
-        ))
+        story = writer.write_story(
+            StoryRequest(
+                channel=channel.name,
+                channel_display_name=channel.display_name,
+                date=day,
+                attempt=1 + i % 3,
+                language=channel.language,
+                audience=channel.audience,
+                genres=channel.genres,
+                theme_pool=channel.theme_pool,
+            )
+        )
         assert [f for f in scan_story(story, policy) if f.blocking] == [], f"{channel.name} {day}: {story.title}"
 
 
 def make_story(narrations: list[str], title: str = "A Quiet Night", prompt: str = "a fox under the moon") -> Story:
     return Story(
-        title=title, logline="A fox finds a star.", genre="bedtime", setting="a wood",
+        title=title,
+        logline="A fox finds a star.",
+        genre="bedtime",
+        setting="a wood",
         characters=[Character(name="Pip", role="hero", description="a small fox")],
         scenes=[Scene(index=i, beat="setup", narration=n, image_prompt=prompt) for i, n in enumerate(narrations)],
         provider="test",

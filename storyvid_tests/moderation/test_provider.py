@@ -16,9 +16,21 @@ from storyvid_assets.moderation.policy import build_policy
 from storyvid_assets.resources.moderation import LocalModeration, OpenAIModeration
 
 API_KEY = "sk-test-not-a-real-key"
-CATEGORIES = ["harassment", "harassment/threatening", "hate", "hate/threatening", "illicit", "illicit/violent",
-              "self-harm", "self-harm/intent", "self-harm/instructions", "sexual", "sexual/minors", "violence",
-              "violence/graphic"]
+CATEGORIES = [
+    "harassment",
+    "harassment/threatening",
+    "hate",
+    "hate/threatening",
+    "illicit",
+    "illicit/violent",
+    "self-harm",
+    "self-harm/intent",
+    "self-harm/instructions",
+    "sexual",
+    "sexual/minors",
+    "violence",
+    "violence/graphic",
+]
 
 
 def score_text(text: str) -> dict[str, float]:
@@ -48,15 +60,22 @@ class FakeModerationServer:
                     error = {"message": "Incorrect API key provided", "type": "invalid_request_error"}
                     return self._send(401, {"error": error})
                 if outer.failures:
-                    return self._send(outer.failures.pop(0), {"error": {"message": "Rate limit reached"}},
-                                      {"Retry-After": "0"})
+                    return self._send(
+                        outer.failures.pop(0), {"error": {"message": "Rate limit reached"}}, {"Retry-After": "0"}
+                    )
                 inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
                 results = []
                 for text in inputs:
                     scores = score_text(text)
                     cats = {k: v >= 0.5 for k, v in scores.items()}
-                    results.append({"flagged": any(cats.values()), "categories": cats, "category_scores": scores,
-                                    "category_applied_input_types": {k: ["text"] for k in scores}})
+                    results.append(
+                        {
+                            "flagged": any(cats.values()),
+                            "categories": cats,
+                            "category_scores": scores,
+                            "category_applied_input_types": {k: ["text"] for k in scores},
+                        }
+                    )
                 self._send(200, {"id": "modr-1", "model": body["model"], "results": results})
 
             def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
@@ -85,15 +104,20 @@ def fake() -> Iterator[FakeModerationServer]:
 
 GENERAL = build_policy(ModerationSettings(), "general")
 KIDS = build_policy(ModerationSettings(), "kids")
-TEXTS = [("title", None, "The Quiet House"), ("scenes[0].narration", 0, "A scary noise came from the attic."),
-         ("scenes[1].narration", 1, "He gutted the man, fuck, and mailed bob@example.com")]
+TEXTS = [
+    ("title", None, "The Quiet House"),
+    ("scenes[0].narration", 0, "A scary noise came from the attic."),
+    ("scenes[1].narration", 1, "He gutted the man, fuck, and mailed bob@example.com"),
+]
 
 
 def test_provider_scores_join_the_local_policy(fake: FakeModerationServer) -> None:
     provider = OpenAIModeration(api_key=API_KEY, base_url=fake.url, batch_size=2)
     findings = provider.moderate(TEXTS, GENERAL)
     assert [(r["path"], r["auth"], len(r["body"]["input"])) for r in fake.requests] == [
-        ("/v1/moderations", f"Bearer {API_KEY}", 2), ("/v1/moderations", f"Bearer {API_KEY}", 1)]
+        ("/v1/moderations", f"Bearer {API_KEY}", 2),
+        ("/v1/moderations", f"Bearer {API_KEY}", 1),
+    ]
     assert fake.requests[0]["body"]["model"] == "omni-moderation-latest"
     by_source = {(f.source, f.category, f.term, f.blocking, f.field) for f in findings}
     remote = "openai moderation (omni-moderation-latest)"

@@ -99,7 +99,9 @@ def test_fault_matrix(
                 failures.append(f"{platform} × {fault}: {exc}")
     width = max(len(v) for v in cells.values()) + 2
     lines = [
-        "fault matrix (status per run → final; r = step retries; every cell ends with exactly one post)",
+        "fault matrix: status of each run (→ rerun), r = our step retries; every cell ends with exactly one post.",
+        "YouTube 'processing' = uploaded, YouTube still encoding; httplib2 itself re-sends once after a dropped",
+        "connection, so a single YouTube drop needs no retry of ours.",
         "fault".ljust(16) + "".join(p.ljust(width) for p in PLATFORMS),
     ]
     lines += [fault.ljust(16) + "".join(cells[(p, fault)].ljust(width) for p in PLATFORMS) for fault in FAULT_STEPS]

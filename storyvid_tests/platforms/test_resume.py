@@ -180,3 +180,22 @@ def test_deferred_upload_waits_until_its_time(
     clock.advance(hours=2)
     done = publish_target(make_env(catalog_url, clock, run_id="run-3"), client, item, options)
     assert done.status in POSTED_STATUSES and len(fake.posts) == 1
+
+
+@pytest.mark.postgres
+def test_state_machine_on_postgres(postgres_url: str, fakes: dict[str, PlatformFake], media: Media,
+                                   clock: FakeClock) -> None:
+    """The same crash-and-resume on the production catalog (row locks, JSON handles, timezones)."""
+    from storyvid_assets.catalog.db import migrate
+
+    migrate(postgres_url)
+    fake = fakes["facebook"]
+    client = client_for("facebook", fake)
+    item, options = make_item(media, "facebook", "16:9"), make_options("facebook", "16:9")
+    _, hook = crash_once("created")
+    with pytest.raises(SimulatedCrash):
+        publish_target(make_env(postgres_url, clock, before_save=hook), client, item, options)
+    outcome = publish_target(make_env(postgres_url, clock, run_id="run-2"), client, item, options)
+    assert outcome.status in POSTED_STATUSES and len(fake.posts) == 1
+    record = state.open_upload(postgres_url, "bedtime", "2026-11-25", "16:9", "facebook", "default", "")
+    assert record.handle["video_id"] == fake.posts[0].id and record.attempts == 2

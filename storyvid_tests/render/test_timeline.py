@@ -21,6 +21,7 @@ from storyvid_assets.render.timeline import (
     Motion,
     Timeline,
     TimelineScene,
+    Transition,
     build_timeline,
     choose_motion,
     motion_sequence,
@@ -140,3 +141,42 @@ def test_scene_images_keep_their_focal_points(timeline: Timeline, episode) -> No
     images: list[tuple[SceneImage, Path]] = episode[2]
     focal = {img.scene_index: img.focal_point for img, _ in images}
     assert all(scene.motion.focus == focal[scene.index] for scene in timeline.scenes)
+
+
+@pytest.mark.parametrize("kind", ["crossfade", "fade_black", "slide"])
+def test_transitions_blend_only_their_frames(tmp_path: Path, kind: str) -> None:
+    colours = [(220, 40, 40), (40, 60, 220)]
+    paths = []
+    for i, colour in enumerate(colours):
+        paths.append(tmp_path / f"c{i}.png")
+        Image.new("RGB", (640, 640), colour).save(paths[-1])
+    hold = choose_motion("pan_left", (0.5, 0.5)).model_copy(update={"pan": (0.0, 0.0)})
+    transition = Transition(kind=kind, at=2.0, duration=1.0, direction="left")  # type: ignore[arg-type]
+    timeline = Timeline(
+        duration=4.0, captions=CaptionTrack(enabled=False), audio=AudioMix(narration_path="unused"), fade_in_s=0,
+        fade_out_s=0,
+        scenes=[TimelineScene(index=0, image_path=str(paths[0]), image_width=640, image_height=640, start=0, end=2.0,
+                              motion=hold),
+                TimelineScene(index=1, image_path=str(paths[1]), image_width=640, image_height=640, start=2.0, end=4.0,
+                              motion=hold, transition_in=transition)],
+    )
+    fps = 10
+    result = render_format(timeline, "16:9", None, tmp_path / "t.mp4", tmp_path, "draft", fps, LIBX264)
+    with av.open(result.path) as container:
+        frames = [f.to_ndarray(format="rgb24").astype(float) for f in container.decode(video=0)]
+    assert len(frames) == 40
+    red, blue = np.array(colours[0], float), np.array(colours[1], float)
+
+    def near(pixel: np.ndarray, colour: np.ndarray) -> bool:
+        return bool(np.abs(pixel - colour).max() < 25)
+
+    assert near(frames[10][540, 960], red) and near(frames[14][540, 960], red)  # before the transition (1.5-2.5 s)
+    assert near(frames[26][540, 960], blue) and near(frames[35][540, 960], blue)  # after it
+    middle = frames[20]
+    if kind == "crossfade":
+        assert not near(middle[540, 960], red) and not near(middle[540, 960], blue)
+        assert np.abs(middle[540, 960] - (red + blue) / 2).max() < 45
+    elif kind == "fade_black":
+        assert middle.mean() < 40
+    else:  # the new scene covers the right part of the frame, sliding leftwards
+        assert near(middle[540, 100], red) and near(middle[540, 1800], blue)

@@ -17,17 +17,41 @@ ROLES = {"ada": "admin", "otto": "operator", "vera": "viewer"}
 
 
 def profanity_finding(start: int = 18) -> Finding:
-    return Finding(category="profanity", level="severe", blocking=True, what='profanity "fuck"',
-                   where=f"scene 2 narration, characters {start}-{start + 4}", why="blocked by the standard preset",
-                   field="scenes[1].narration", scene_index=1, start=start, end=start + 4, matched="fuck", term="fuck")
+    return Finding(
+        category="profanity",
+        level="severe",
+        blocking=True,
+        what='profanity "fuck"',
+        where=f"scene 2 narration, characters {start}-{start + 4}",
+        why="blocked by the standard preset",
+        field="scenes[1].narration",
+        scene_index=1,
+        start=start,
+        end=start + 4,
+        matched="fuck",
+        term="fuck",
+    )
 
 
-def open_item(url: str, asset: str = "story", check: str = "story_text_policy", attempt: int = 1,
-              channel: str = "midnight", date: str = "2026-03-01") -> int:
+def open_item(
+    url: str,
+    asset: str = "story",
+    check: str = "story_text_policy",
+    attempt: int = 1,
+    channel: str = "midnight",
+    date: str = "2026-03-01",
+) -> int:
     with session_scope(url) as session:
         item, _ = open_review_item(
-            session, channel=channel, date=date, asset=asset, check_name=check, attempt=attempt,
-            findings=[profanity_finding()], evidence={"media": []}, summary="1 blocking finding(s) in profanity",
+            session,
+            channel=channel,
+            date=date,
+            asset=asset,
+            check_name=check,
+            attempt=attempt,
+            findings=[profanity_finding()],
+            evidence={"media": []},
+            summary="1 blocking finding(s) in profanity",
             run_id="run-1",
         )
         return item.id

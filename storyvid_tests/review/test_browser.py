@@ -92,7 +92,9 @@ def test_operator_approves_and_viewer_cannot(server: str, browser: object, catal
              const body = new URLSearchParams({action: "approve", note: "trust me", role: "admin", csrf_token: csrf});
              const r = await fetch(`/items/${id}/decision`, {method: "POST", body});
              return [r.status, await r.text()];
-           }""", [item_id])
+           }""",
+        [item_id],
+    )
     assert forged[0] == 403 and "viewers can look but not decide" in forged[1]
 
     operator = log_in(browser, server, "otto")

@@ -49,7 +49,10 @@ def test_approve_writes_decision_and_audit_with_before_and_after(catalog_url: st
     with session_scope(catalog_url) as session:
         decision = decide(session, item_id, "approve", "  the word is a character's name  ", "otto", "operator")
         assert (decision.status_before, decision.status_after, decision.note) == (
-            "open", "approved", "the word is a character's name")
+            "open",
+            "approved",
+            "the word is a character's name",
+        )
     with session_scope(catalog_url) as session:
         row = session.scalars(select(ReviewAuditRow).filter_by(item_id=item_id, action="approve")).one()
         assert row.actor == "otto" and row.at is not None
@@ -57,17 +60,21 @@ def test_approve_writes_decision_and_audit_with_before_and_after(catalog_url: st
         assert row.detail == "the word is a character's name"
 
 
-@pytest.mark.parametrize(("item", "action", "note", "role", "error", "message"), [
-    (999, "approve", "fine", "operator", UnknownItem, "there is no review item 999"),
-    (None, "approve", "", "operator", BadNote, "a note is required"),
-    (None, "reject", "   ", "admin", BadNote, "a note is required"),
-    (None, "approve", "x" * 2001, "admin", BadNote, "under 2000"),
-    (None, "approve", "looks fine", "viewer", NotAllowed, "viewers can look but not decide"),
-    (None, "approve", "looks fine", "superuser", NotAllowed, "unknown role"),
-    (None, "publish", "looks fine", "admin", ReviewError, "unknown action 'publish'"),
-])
-def test_bad_decisions_change_nothing(catalog_url: str, item: int | None, action: str, note: str, role: str,
-                                      error: type[Exception], message: str) -> None:
+@pytest.mark.parametrize(
+    ("item", "action", "note", "role", "error", "message"),
+    [
+        (999, "approve", "fine", "operator", UnknownItem, "there is no review item 999"),
+        (None, "approve", "", "operator", BadNote, "a note is required"),
+        (None, "reject", "   ", "admin", BadNote, "a note is required"),
+        (None, "approve", "x" * 2001, "admin", BadNote, "under 2000"),
+        (None, "approve", "looks fine", "viewer", NotAllowed, "viewers can look but not decide"),
+        (None, "approve", "looks fine", "superuser", NotAllowed, "unknown role"),
+        (None, "publish", "looks fine", "admin", ReviewError, "unknown action 'publish'"),
+    ],
+)
+def test_bad_decisions_change_nothing(
+    catalog_url: str, item: int | None, action: str, note: str, role: str, error: type[Exception], message: str
+) -> None:
     item_id = open_item(catalog_url)
     before = state(catalog_url)
     with pytest.raises(error, match=message), session_scope(catalog_url) as session:
@@ -120,14 +127,32 @@ def test_approved_findings_stand_when_the_check_sees_them_again(catalog_url: str
     with session_scope(catalog_url) as session:
         decide(session, item_id, "approve", "name of a place", "otto", "operator")
     with session_scope(catalog_url) as session:
-        _, prior = open_review_item(session, channel="midnight", date="2026-03-01", asset="story",
-                                    check_name="story_text_policy", attempt=1, findings=[profanity_finding()],
-                                    evidence={}, summary="same", run_id="run-2")
+        _, prior = open_review_item(
+            session,
+            channel="midnight",
+            date="2026-03-01",
+            asset="story",
+            check_name="story_text_policy",
+            attempt=1,
+            findings=[profanity_finding()],
+            evidence={},
+            summary="same",
+            run_id="run-2",
+        )
         assert prior is not None and prior.approved and prior.approved_by == "otto"
     with session_scope(catalog_url) as session:
-        item, prior = open_review_item(session, channel="midnight", date="2026-03-01", asset="story",
-                                       check_name="story_text_policy", attempt=1,
-                                       findings=[profanity_finding(start=40)], evidence={}, summary="new", run_id="r3")
+        item, prior = open_review_item(
+            session,
+            channel="midnight",
+            date="2026-03-01",
+            asset="story",
+            check_name="story_text_policy",
+            attempt=1,
+            findings=[profanity_finding(start=40)],
+            evidence={},
+            summary="new",
+            run_id="r3",
+        )
         assert prior is None and item.status == "open"
         assert session.scalars(select(ReviewAuditRow).filter_by(item_id=item_id, action="reopened")).one()
 
@@ -147,12 +172,36 @@ def test_passwords_are_hashed_and_sessions_expire(catalog_url: str) -> None:
         assert auth.session_user(session, token) is None
 
 
-@pytest.mark.parametrize(("username", "password", "role", "message"), [
-    ("Bad Name", "long-enough-pw", "viewer", "lowercase"),
-    ("newbie", "short", "viewer", "at least 10"),
-    ("newbie", "long-enough-pw", "root", "unknown"),
-    ("otto", "long-enough-pw", "viewer", "exists already"),
-])
+@pytest.mark.parametrize(
+    ("username", "password", "role", "message"),
+    [
+        ("Bad Name", "long-enough-pw", "viewer", "lowercase"),
+        ("newbie", "short", "viewer", "at least 10"),
+        ("newbie", "long-enough-pw", "root", "unknown"),
+        ("otto", "long-enough-pw", "viewer", "exists already"),
+    ],
+)
 def test_bad_users_are_refused(catalog_url: str, username: str, password: str, role: str, message: str) -> None:
     with pytest.raises(ReviewError, match=message), session_scope(catalog_url) as session:
         auth.create_user(session, username, password, role, "test")
+
+
+@pytest.mark.postgres
+def test_decision_flow_on_postgres(postgres_url: str) -> None:
+    from storyvid_assets.catalog.db import migrate
+
+    migrate(postgres_url)
+    item_id = open_item(postgres_url)
+    assert open_item(postgres_url) == item_id
+    with session_scope(postgres_url) as session:
+        decision = decide(session, item_id, "reject", "gore", "otto", "operator")
+    with pytest.raises(Conflict), session_scope(postgres_url) as session:
+        decide(session, item_id, "approve", "again", "otto", "operator")
+    with session_scope(postgres_url) as session:
+        record_dispatch(session, session.get(ReviewDecisionRow, decision.id), "regeneration", "k", 2, "sensor")
+        assert get_item(session, item_id).status == "resolved"
+        actions = [
+            a.action
+            for a in session.scalars(select(ReviewAuditRow).filter_by(item_id=item_id).order_by(ReviewAuditRow.id))
+        ]
+        assert actions == ["opened", "reject", "regeneration"]

@@ -50,38 +50,51 @@ def test_login_required_and_wrong_password(client: TestClient, catalog_url: str)
     assert forged.status_code == 303 and forged.headers["location"].startswith("/login")
 
 
-def test_operator_approves_and_sees_the_item_with_its_media(client: TestClient, catalog_url: str,
-                                                            media_store: LocalMediaStore) -> None:
+def test_operator_approves_and_sees_the_item_with_its_media(
+    client: TestClient, catalog_url: str, media_store: LocalMediaStore
+) -> None:
     item_id = open_item(catalog_url)
-    story = media_store.put_bytes("midnight/2026-03-01/story/attempt-1/story.md", b"# The Radio\n\nIt said fuck.",
-                                  "text/markdown")
+    story = media_store.put_bytes(
+        "midnight/2026-03-01/story/attempt-1/story.md", b"# The Radio\n\nIt said fuck.", "text/markdown"
+    )
     audio = media_store.put_bytes("midnight/2026-03-01/narration/attempt-1/narration.wav", b"RIFF....", "audio/wav")
+    image = media_store.put_bytes("midnight/2026-03-01/scene_images/attempt-1/scene-00.png", b"\x89PNG..", "image/png")
+    video = media_store.put_bytes("midnight/2026-03-01/videos/attempt-1/9x16.mp4", b"....ftyp", "video/mp4")
     with session_scope(catalog_url) as session:
-        record_media(session, "midnight", "2026-03-01", "story", 1, story)
-        record_media(session, "midnight", "2026-03-01", "narration", 1, audio)
+        for asset, ref in (("story", story), ("narration", audio), ("scene_images", image), ("videos", video)):
+            record_media(session, "midnight", "2026-03-01", asset, 1, ref)
     login(client, "otto")
     page = html.unescape(client.get(f"/items/{item_id}").text)
     assert "It said fuck." in page and 'id="approve"' in page and 'id="reject"' in page
     assert 'profanity "fuck"' in page and "scene 2 narration, characters 18-22" in page
     media_id = re.search(r'<audio controls preload="none" src="/media/(\d+)"', page).group(1)
     assert client.get(f"/media/{media_id}").content == b"RIFF...."
-    done = client.post(f"/items/{item_id}/decision", data={"action": "approve", "note": "a name",
-                                                            "csrf_token": csrf(client, item_id)})
+    image_id = re.search(r'<img src="/media/(\d+)" alt="scene_images: scene-00.png"', page).group(1)
+    assert client.get(f"/media/{image_id}").headers["content-type"] == "image/png"
+    assert re.search(r'<video controls preload="none" width="480" src="/media/\d+"', page)
+    assert client.get("/media/9999").status_code == 404
+    done = client.post(
+        f"/items/{item_id}/decision", data={"action": "approve", "note": "a name", "csrf_token": csrf(client, item_id)}
+    )
     assert done.status_code == 200 and 'id="status">approved<' in done.text
     assert status_of(catalog_url, item_id) == "approved"
     history = html.unescape(done.text)
     assert "otto" in history and "name" in history
 
 
-@pytest.mark.parametrize(("case", "status", "message"), [
-    ("missing note", 422, "a note is required"),
-    ("bad csrf", 403, "form is out of date"),
-    ("unknown action", 400, "unknown action"),
-    ("unknown item", 404, "there is no review item 999"),
-    ("twice", 409, "already approved by otto"),
-])
-def test_bad_decisions_get_clear_errors_and_change_nothing(client: TestClient, catalog_url: str, case: str,
-                                                           status: int, message: str) -> None:
+@pytest.mark.parametrize(
+    ("case", "status", "message"),
+    [
+        ("missing note", 422, "a note is required"),
+        ("bad csrf", 403, "form is out of date"),
+        ("unknown action", 400, "unknown action"),
+        ("unknown item", 404, "there is no review item 999"),
+        ("twice", 409, "already approved by otto"),
+    ],
+)
+def test_bad_decisions_get_clear_errors_and_change_nothing(
+    client: TestClient, catalog_url: str, case: str, status: int, message: str
+) -> None:
     item_id = open_item(catalog_url)
     login(client, "otto")
     token = csrf(client, item_id)
@@ -113,8 +126,10 @@ def test_viewer_cannot_decide_even_with_a_forged_role(client: TestClient, catalo
 
     with session_scope(catalog_url) as session:
         token = auth.session_user(session, session_token).csrf_token
-    forged = client.post(f"/items/{item_id}/decision",
-                         data={"action": "approve", "note": "trust me", "csrf_token": token, "role": "admin"})
+    forged = client.post(
+        f"/items/{item_id}/decision",
+        data={"action": "approve", "note": "trust me", "csrf_token": token, "role": "admin"},
+    )
     assert forged.status_code == 403 and "viewers can look but not decide" in html.unescape(forged.text)
     assert status_of(catalog_url, item_id) == "open"
 
@@ -124,3 +139,19 @@ def test_logged_out_posts_are_refused(client: TestClient, catalog_url: str) -> N
     response = client.post(f"/items/{item_id}/decision", data={"action": "approve", "note": "x", "csrf_token": "x"})
     assert response.status_code == 401
     assert status_of(catalog_url, item_id) == "open"
+
+
+def test_escalated_item_shows_the_alert_and_only_admins_may_approve(client: TestClient, catalog_url: str) -> None:
+    from storyvid_assets.review.queue import decide, record_dispatch
+
+    item_id = open_item(catalog_url)
+    with session_scope(catalog_url) as session:
+        decision = decide(session, item_id, "reject", "third strike", "otto", "operator")
+        record_dispatch(session, decision, "escalated", None, None, "sensor:test", "3 rejections")
+    login(client, "otto")
+    page = html.unescape(client.get(f"/items/{item_id}").text)
+    assert 'id="alert"' in page and "Escalated" in page and 'id="approve"' not in page
+    client.post("/logout", data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)})
+    login(client, "ada")
+    page = client.get(f"/items/{item_id}").text
+    assert 'id="approve"' in page and 'id="reject"' not in page

@@ -47,10 +47,12 @@ class Collect(logging.Handler):
         self.lines.append(f"{record.levelname} {record.getMessage()}")
 
 
-def tick(defs: dg.Definitions, instance: dg.DagsterInstance, cursor: str | None,
-         logs: Collect | None = None) -> dg.SensorResult:
-    context = dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs,
-                                      resources={"catalog": defs.resources["catalog"]})
+def tick(
+    defs: dg.Definitions, instance: dg.DagsterInstance, cursor: str | None, logs: Collect | None = None
+) -> dg.SensorResult:
+    context = dg.build_sensor_context(
+        instance=instance, cursor=cursor, definitions=defs, resources={"catalog": defs.resources["catalog"]}
+    )
     if logs is not None:
         context.log.addHandler(logs)
     result = review_decisions_sensor(context)
@@ -77,7 +79,8 @@ def test_approval_launches_the_blocked_downstream_assets_once(defs: dg.Definitio
         assert request.run_key == f"review-decision-{decision_id}"
         assert request.partition_key == PARTITION
         assert "story" not in keys(request) and {"narration", "scene_images", "videos", "publication"} <= set(
-            keys(request))
+            keys(request)
+        )
         assert request.tags[ATTEMPT_TAG] == "1" and request.tags["storyvid/review-item"] == str(item_id)
         checks = {k.to_user_string() for k in request.asset_check_keys or []}
         assert "narration:narration_audio_quality" in checks and "story:story_text_policy" not in checks
@@ -132,9 +135,23 @@ def test_third_rejection_escalates(defs: dg.Definitions, url: str) -> None:
         assert isinstance(event, dg.AssetObservation) and event.partition == PARTITION
         assert event.metadata["review_status"].value == "needs_human"
         assert "rejected 3 times" in event.metadata["alert"].value
-        assert any(line.startswith(f"ERROR ALERT review item {third}") and "escalated to needs_human" in line
-                   for line in logs.lines), logs.lines
+        assert any(
+            line.startswith(f"ERROR ALERT review item {third}") and "escalated to needs_human" in line
+            for line in logs.lines
+        ), logs.lines
         assert tick(defs, instance, result.cursor).asset_events == []
     with session_scope(url) as session:
         assert get_item(session, third).status == "needs_human"
         assert current_attempt(session, CHANNEL, DATE) == 3
+
+
+def test_rejections_count_in_decision_order_within_one_tick(defs: dg.Definitions, url: str) -> None:
+    """Three rejections waiting for the same tick: two regenerations, then the escalation."""
+    third = 0
+    for attempt in (1, 2, 3):
+        third = open_item(url, attempt=attempt)
+        decide_as(url, third, "reject", f"no (attempt {attempt})")
+    with dg.instance_for_test() as instance:
+        result = tick(defs, instance, None)
+    assert [r.tags[ATTEMPT_TAG] for r in result.run_requests] == ["2", "3"]
+    assert [e.metadata["review_item"].value for e in result.asset_events] == [third]

@@ -44,8 +44,9 @@ def upgrade() -> None:
     op.create_table(
         "review_decisions",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("item_id", sa.Integer, sa.ForeignKey("review_items.id", ondelete="CASCADE"), nullable=False,
-                  index=True),
+        sa.Column(
+            "item_id", sa.Integer, sa.ForeignKey("review_items.id", ondelete="CASCADE"), nullable=False, index=True
+        ),
         sa.Column("action", sa.String(16), nullable=False),
         sa.Column("note", sa.Text, nullable=False),
         sa.Column("decided_by", sa.String(128), nullable=False),
@@ -82,8 +83,9 @@ def upgrade() -> None:
         "review_sessions",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("token_sha256", sa.String(64), nullable=False),
-        sa.Column("user_id", sa.Integer, sa.ForeignKey("review_users.id", ondelete="CASCADE"), nullable=False,
-                  index=True),
+        sa.Column(
+            "user_id", sa.Integer, sa.ForeignKey("review_users.id", ondelete="CASCADE"), nullable=False, index=True
+        ),
         sa.Column("csrf_token", sa.String(64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
@@ -109,6 +111,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("licence_evidence", "review_sessions", "review_users", "review_audit_log", "review_decisions",
-                  "review_items"):
+    for table in (
+        "licence_evidence",
+        "review_sessions",
+        "review_users",
+        "review_audit_log",
+        "review_decisions",
+        "review_items",
+    ):
         op.drop_table(table)
