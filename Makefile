@@ -27,6 +27,7 @@ $(VENV)/.all: $(VENV)/.base
 
 $(VENV)/.bench: $(VENV)/.all
 	$(PIP) install -e '.[$(EXTRAS),bench]'
+	$(PIP) install --no-deps moviepy==2.2.1  # its pillow<12 pin conflicts with ours; works with pillow 13
 	touch $@
 
 demo: $(VENV)/.base

@@ -114,9 +114,22 @@ def timed(fn: Callable[[], Any]) -> float:
 
 def encoder_limit(fmt: str, frames: int, fps: int, out: Path) -> float:
     width, height = FORMAT_SIZES[fmt]
-    args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-f", "lavfi",
-            "-i", f"testsrc2=s={width}x{height}:r={fps}", "-frames:v", str(frames),
-            *video_codec_args(LIBX264, "standard", fps), "-y", str(out)]
+    args = [
+        ffmpeg_exe(),
+        "-hide_banner",
+        "-nostdin",
+        "-loglevel",
+        "error",
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc2=s={width}x{height}:r={fps}",
+        "-frames:v",
+        str(frames),
+        *video_codec_args(LIBX264, "standard", fps),
+        "-y",
+        str(out),
+    ]
     return timed(lambda: subprocess.run(args, check=True))
 
 
@@ -146,17 +159,34 @@ def moviepy_render(timeline: Timeline, audio_path: str, fmt: str, fps: int, out:
         style = STYLES[timeline.captions.style]
         for page in paginate(timeline.captions.sentences, style, layout):
             text = "\n".join(" ".join(w.text for w in line) for line in page.lines)
-            caption = TextClip(font=font_roboto.font_files[style.font_file], text=text, font_size=layout.font_size,
-                               color="white", stroke_color="black", stroke_width=4, method="label",
-                               text_align="center")
-            layers.append(caption.with_start(page.start).with_duration(page.end - page.start)
-                          .with_position(("center", layout.box_top)))
+            caption = TextClip(
+                font=font_roboto.font_files[style.font_file],
+                text=text,
+                font_size=layout.font_size,
+                color="white",
+                stroke_color="black",
+                stroke_width=4,
+                method="label",
+                text_align="center",
+            )
+            layers.append(
+                caption.with_start(page.start)
+                .with_duration(page.end - page.start)
+                .with_position(("center", layout.box_top))
+            )
         video = CompositeVideoClip(layers, size=(width, height)).with_duration(timeline.duration)
         video = video.with_audio(AudioFileClip(audio_path))
         spec = PRESETS["standard"]
-        video.write_videofile(str(out), fps=fps, codec="libx264", preset=spec.x264_preset, audio_codec="aac",
-                              ffmpeg_params=["-crf", str(spec.crf), "-tune", "stillimage", "-pix_fmt", "yuv420p"],
-                              threads=os.cpu_count(), logger=None)
+        video.write_videofile(
+            str(out),
+            fps=fps,
+            codec="libx264",
+            preset=spec.x264_preset,
+            audio_codec="aac",
+            ffmpeg_params=["-crf", str(spec.crf), "-tune", "stillimage", "-pix_fmt", "yuv420p"],
+            threads=os.cpu_count(),
+            logger=None,
+        )
 
     return timed(build)
 
@@ -181,8 +211,10 @@ def main() -> None:
         look = LookSettings(grade="warm_bedtime", vignette=0.35, caption_style="storybook")
         timeline = build_timeline(story, narration, images, wav, music, look, True, "Moonlit Bedtime Stories", seed=7)
         frames = total_frames(timeline, fps)
-        print(f"episode: {args.duration:.0f} s, {len(timeline.scenes)} scenes, {frames} frames per format at {fps} fps, "
-              f"{len(narration.words)} caption words; {os.cpu_count()} cores")
+        print(
+            f"episode: {args.duration:.0f} s, {len(timeline.scenes)} scenes, {frames} frames per format at {fps} fps, "
+            f"{len(narration.words)} caption words; {os.cpu_count()} cores"
+        )
 
         def render(fmt: str, audio: Any) -> Any:
             return renderer.render(timeline, fmt, audio, work / f"{format_slug(fmt)}.mp4", work / "tmp")
@@ -205,6 +237,7 @@ def main() -> None:
                 limit[fmt].append(encoder_limit(fmt, frames, fps, work / f"limit-{format_slug(fmt)}.mp4"))
             ours["9:16"].append(timed(lambda: render("9:16", audio)))
             with TreeMemory() as memory:
+
                 def everything() -> None:
                     soundtrack()
                     for fmt in FORMAT_SIZES:
@@ -213,8 +246,10 @@ def main() -> None:
                 ours["all"].append(timed(everything))
             peak_total_kb = max(peak_total_kb, memory.peak_total_kb)
             peak_children_kb = max(peak_children_kb, memory.peak_children_kb)
-            print(f"run {run + 1}: ours 9:16 {ours['9:16'][-1]:.1f} s, all {ours['all'][-1]:.1f} s; encoder limit "
-                  + ", ".join(f"{fmt} {limit[fmt][-1]:.1f} s" for fmt in FORMAT_SIZES))
+            print(
+                f"run {run + 1}: ours 9:16 {ours['9:16'][-1]:.1f} s, all {ours['all'][-1]:.1f} s; encoder limit "
+                + ", ".join(f"{fmt} {limit[fmt][-1]:.1f} s" for fmt in FORMAT_SIZES)
+            )
 
         moviepy_s = None
         if not args.skip_moviepy:
@@ -226,8 +261,15 @@ def main() -> None:
     lim = {k: statistics.median(v) for k, v in limit.items()}
     result = {
         "machine": {"cores": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
-        "episode": {"duration_s": args.duration, "scenes": args.scenes, "fps": fps, "frames_per_format": frames,
-                    "preset": renderer.preset, "encoder": encoder_name, "x264_preset": PRESETS["standard"].x264_preset},
+        "episode": {
+            "duration_s": args.duration,
+            "scenes": args.scenes,
+            "fps": fps,
+            "frames_per_format": frames,
+            "preset": renderer.preset,
+            "encoder": encoder_name,
+            "x264_preset": PRESETS["standard"].x264_preset,
+        },
         "runs": args.runs,
         "ours_9x16_s": round(med["9:16"], 2),
         "ours_all_formats_s": round(med["all"], 2),
@@ -251,8 +293,10 @@ def main() -> None:
         if value is None:
             continue
         ok = value >= target if key == "speedup_vs_moviepy" else value <= target
-        print(f"{key}: {value} (target {'>=' if key == 'speedup_vs_moviepy' else '<='} {target}) "
-              f"{'met' if ok else 'NOT met'}")
+        print(
+            f"{key}: {value} (target {'>=' if key == 'speedup_vs_moviepy' else '<='} {target}) "
+            f"{'met' if ok else 'NOT met'}"
+        )
 
 
 if __name__ == "__main__":

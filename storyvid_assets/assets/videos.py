@@ -3,6 +3,7 @@
 # No `from __future__ import annotations` here: dagster 1.13.27 compares the `context` annotation
 # with the class itself and rejects the string form.
 
+import math
 import shutil
 import uuid
 from pathlib import Path
@@ -49,7 +50,8 @@ def episode_timeline(
     """The episode's timeline with local paths of its media."""
     channel = episode.channel
     images = [(image, media_store.local_path(image.image.key)) for image in scene_images.images]
-    music_gain = channel.music.volume_db - min(music.peak_dbfs, 0.0)  # music peaks at volume_db before ducking
+    peak = music.peak_dbfs if math.isfinite(music.peak_dbfs) else 0.0
+    music_gain = channel.music.volume_db - min(peak, 0.0)  # the music peaks at volume_db before ducking
     return build_timeline(
         story,
         narration,

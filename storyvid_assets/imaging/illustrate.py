@@ -11,7 +11,9 @@ from PIL import Image, ImageChops
 
 from storyvid_assets.imaging import layers
 from storyvid_assets.imaging.canvas import Canvas, MaskPen, scale_mask
-from storyvid_assets.imaging.palette import Color, Palette, graded_palette, mix, scale
+from storyvid_assets.imaging.composition import Composition, Side, opposite
+from storyvid_assets.imaging.foreground import paint_foreground
+from storyvid_assets.imaging.palette import Color, Palette, graded_palette, mix, scale, warmed
 from storyvid_assets.imaging.plan import ScenePlan, Subject, plan_scene
 from storyvid_assets.imaging.shapes import LAYER_ORDER, SPRITES, Prim, Sprite
 
@@ -19,6 +21,8 @@ MIN_SIZE = 16
 TABLE_HEIGHT = 0.2  # of the short side
 MAX_SIDE = 8192
 LIGHT_STRENGTH = {"night": 1.0, "dawn": 0.7, "sunset": 0.7, "storm": 0.85, "fog": 0.75, "day": 0.35}
+HEADROOM = 0.04  # of the height: a standing subject's top stays this far below the top edge
+SOFTEN_SIDE = 110  # a close-up's background is blurred through this many pixels across (shallow focus)
 
 
 @dataclass(frozen=True)
@@ -198,18 +202,32 @@ def sprite_height(sprite: Sprite, unit: float, main: bool, rng: np.random.Genera
 
 
 def place(
-    sprite: Sprite, canvas: Canvas, stage: Stage, cx: float, main: bool, rng: np.random.Generator, shrink: float = 1.0
+    sprite: Sprite,
+    canvas: Canvas,
+    stage: Stage,
+    cx: float,
+    main: bool,
+    rng: np.random.Generator,
+    shrink: float = 1.0,
+    zoom: float = 1.0,
 ) -> Placement:
-    """Size and anchor ``sprite`` around horizontal centre ``cx``."""
-    h = sprite_height(sprite, canvas.unit, main, rng) * shrink
+    """Size and anchor ``sprite`` around horizontal centre ``cx``; ``zoom`` is the shot's subject scale."""
+    h = sprite_height(sprite, canvas.unit, main, rng) * shrink * zoom
     w = h * sprite.aspect
     if w > canvas.width * 0.9:
         w, h = canvas.width * 0.9, canvas.width * 0.9 / sprite.aspect
-    x = float(np.clip(cx - w / 2, canvas.width * 0.02, canvas.width * 0.98 - w))
+    lo, hi = (0.0, float(canvas.width)) if sprite.anchor in ("sea", "sky") else dry_land(stage, canvas)
+    lo, hi = max(lo, canvas.width * 0.02), min(hi, canvas.width * 0.98)
+    x = float(np.clip(cx - w / 2, lo, hi - w)) if hi - lo > w else (lo + hi - w) / 2  # on land at the sea
     anchor = sprite.anchor
     if stage.floor_y is not None and anchor == "branch":
         anchor = "table"  # indoors a perching bird sits on the table
     ground = standing_line(stage, anchor, x, x + w, canvas.unit)
+    room = ground - canvas.height * HEADROOM
+    if anchor in ("ground", "table", "float") and h > room > 0:
+        w, h = w * room / h, room  # a close-up keeps the whole subject in the picture
+        x = float(np.clip(cx - w / 2, lo, hi - w)) if hi - lo > w else (lo + hi - w) / 2
+        ground = standing_line(stage, anchor, x, x + w, canvas.unit)
     if anchor == "sky":
         top_band = (0.2, 0.32) if main else (0.08, 0.26)
         cy = canvas.height * float(rng.uniform(*top_band))
@@ -238,12 +256,24 @@ def place(
 
 
 def standing_line(stage: Stage, anchor: str, x0: float, x1: float, unit: float) -> float:
-    """The y a sprite with ``anchor`` stands on between ``x0`` and ``x1``: table top, floor, ground or horizon."""
+    """The y a sprite with ``anchor`` stands on between ``x0`` and ``x1``: table top, floor, ground or horizon.
+
+    Outdoors it is the lowest ground under the middle of the sprite, so it never floats over a dip, and an end
+    reaching past the edge of a headland does not drag it down the cliff.
+    """
     if stage.floor_y is not None:
         return stage.floor_y - unit * TABLE_HEIGHT if anchor == "table" else stage.floor_y
     if stage.ground is not None:
-        return stage.ground.top_at(x0, x1)
+        inset = (x1 - x0) * 0.2
+        return stage.ground.top_at(x0 + inset, x1 - inset)
     return stage.horizon
+
+
+def dry_land(stage: Stage, canvas: Canvas) -> tuple[float, float]:
+    """The x range of the land at the sea (the headland), or the whole width."""
+    if stage.ground is None or stage.ground.land is None:
+        return (0.0, float(canvas.width))
+    return stage.ground.land
 
 
 def away_from(x: float, w: float, y: float, h: float, body: tuple[float, float, float], width: float) -> float:
@@ -258,72 +288,100 @@ def away_from(x: float, w: float, y: float, h: float, body: tuple[float, float, 
     return max(width * 0.02, left)
 
 
+def main_subject_x(comp: Composition, anchor: str, coast: str | None) -> float:
+    """Where the main subject's centre goes (fraction of the width): the shot's place, kept on land or at sea."""
+    x = comp.subject_x
+    if coast is not None and anchor in ("ground", "float", "branch", "plane"):
+        return min(x, 0.45) if coast == "left" else max(x, 0.55)  # on the headland
+    if coast is not None and anchor == "sea":
+        return max(x, 0.6) if coast == "left" else min(x, 0.4)  # out on the water
+    return x
+
+
 def layout(plan: ScenePlan, canvas: Canvas, stage: Stage, rng: np.random.Generator) -> list[Placement]:
-    """Main subject near the centre (so any crop keeps it), others to the sides, smaller."""
+    """Main subject where the shot puts it (a third of the way in or more, so crops keep it), others beside it."""
     placements: list[Placement] = []
     if not plan.subjects:
         return placements
+    comp = plan.composition
     main = plan.subjects[0]
     sprite = SPRITES[main.name]
-    cx = canvas.width * float(rng.uniform(0.42, 0.58))
-    if stage.coast is not None and sprite.anchor in ("ground", "float", "branch", "plane"):
-        cx = canvas.width * (float(rng.uniform(0.3, 0.42)) if stage.coast == "left" else float(rng.uniform(0.58, 0.7)))
-    if sprite.anchor == "sea" and stage.coast is not None:
-        cx = canvas.width * (0.62 if stage.coast == "left" else 0.38)
-    placements += copies(sprite, main, canvas, stage, cx, True, rng)
+    cx = canvas.width * main_subject_x(comp, sprite.anchor, stage.coast)
+    placements += copies(sprite, main, canvas, stage, cx, True, rng, comp.subject_scale)
     main_x = placements[0].centre[0]
     sides = [-1.0, 1.0] if main_x >= canvas.width / 2 else [1.0, -1.0]
+    spread = comp.companion_spread * (0.75 if plan.indoor else 1.0)
+    reach = {-1.0: spread, 1.0: spread}  # the next free distance from the main subject on each side
     for k, sub in enumerate(plan.subjects[1:]):
-        side = sides[k % 2]
         spr = SPRITES[sub.name]
-        spread = 0.22 if plan.indoor else 0.3
-        offset = canvas.width * (spread + 0.08 * (k // 2)) * float(rng.uniform(0.9, 1.1))
-        sx = main_x + side * offset
-        if sx < canvas.width * 0.08 or sx > canvas.width * 0.92:
-            sx = main_x - side * offset
+        lo, hi = dry_land(stage, canvas) if spr.anchor != "sea" else (0.0, float(canvas.width))
+        lo, hi = lo + canvas.width * 0.08, hi - canvas.width * 0.08
+        jitter = float(rng.uniform(0.9, 1.1))
+        side = sides[k % 2]
+        if not lo <= main_x + side * reach[side] * canvas.width * jitter <= hi:
+            side = -side  # no room that way: the other side, further out if one is there already
+        sx = float(np.clip(main_x + side * reach[side] * canvas.width * jitter, lo, hi))
+        reach[side] += spread * 0.7
         if spr.anchor == "sea" and stage.coast is not None:
             sx = canvas.width * (0.8 if stage.coast == "left" else 0.2)
-        placements += copies(spr, sub, canvas, stage, float(np.clip(sx, 0, canvas.width)), False, rng)
+        zoom = max(0.8, comp.subject_scale * 0.85) if comp.framing == "close" else comp.subject_scale
+        placements += copies(spr, sub, canvas, stage, float(np.clip(sx, 0, canvas.width)), False, rng, zoom)
     return placements
 
 
 def copies(
-    sprite: Sprite, sub: Subject, canvas: Canvas, stage: Stage, cx: float, main: bool, rng: np.random.Generator
+    sprite: Sprite,
+    sub: Subject,
+    canvas: Canvas,
+    stage: Stage,
+    cx: float,
+    main: bool,
+    rng: np.random.Generator,
+    zoom: float = 1.0,
 ) -> list[Placement]:
-    first = place(sprite, canvas, stage, cx, main, rng)
+    first = place(sprite, canvas, stage, cx, main, rng, zoom=zoom)
     out = [first]
     for k in range(1, sub.count):
         dx = first.w * (0.9 + 0.4 * k) * (1 if k % 2 else -1)
-        out.append(place(sprite, canvas, stage, cx + dx, False, rng, shrink=0.8))
+        out.append(place(sprite, canvas, stage, cx + dx, False, rng, shrink=0.8, zoom=zoom))
     return out
 
 
 # --------------------------------------------------------------------------- scene
 
 
+def celestial_x(plan: ScenePlan, rng: np.random.Generator) -> float:
+    """Across the sky on the shot's light side, clear of the subject; near the middle when it is the subject."""
+    comp = plan.composition
+    left = comp.light_side == "left"
+    if plan.celestial_subject and not plan.subjects:
+        return float(rng.uniform(0.38, 0.48) if left else rng.uniform(0.52, 0.62))
+    if plan.subjects and SPRITES[plan.subjects[0].name].anchor == "sky":
+        if comp.subject_side is not None:
+            left = comp.subject_side == "right"  # a kite or cloud off to one side: the sun or moon on the other
+        return float(rng.uniform(0.12, 0.24) if left else rng.uniform(0.76, 0.88))
+    return float(rng.uniform(0.16, 0.32) if left else rng.uniform(0.68, 0.84))
+
+
 def celestial_geometry(
     plan: ScenePlan, canvas: Canvas, horizon: float, rng: np.random.Generator
 ) -> tuple[float, float, float] | None:
+    """``(x, y, r)`` of the sun or moon: on the shot's light side, as high as the shot's light height says."""
     if plan.celestial == "none":
         return None
-    big = plan.celestial_subject and not plan.subjects
-    sky_subject = bool(plan.subjects) and SPRITES[plan.subjects[0].name].anchor == "sky"
+    height = plan.composition.light_height
+    x = canvas.width * celestial_x(plan, rng)
     if plan.celestial == "moon":
         r = canvas.unit * (
             float(rng.uniform(0.11, 0.14)) if plan.celestial_subject else float(rng.uniform(0.05, 0.075))
         )
-        xr = (0.38, 0.62) if big else (0.18, 0.82)
-        if sky_subject:
-            xr = (0.12, 0.24) if rng.random() < 0.5 else (0.76, 0.88)
-        return (canvas.width * float(rng.uniform(*xr)), canvas.height * float(rng.uniform(0.14, 0.26)), r)
+        y = canvas.height * (0.12 + 0.16 * height + float(rng.uniform(-0.02, 0.02)))
+        return (x, min(y, horizon - r * 1.5), r)
     r = canvas.unit * float(rng.uniform(0.05, 0.07)) * (1.4 if plan.celestial_subject else 1.0)
     if plan.time_of_day == "day":
-        return (canvas.width * float(rng.uniform(0.2, 0.8)), canvas.height * float(rng.uniform(0.12, 0.22)), r)
-    return (
-        canvas.width * float(rng.uniform(0.25, 0.75)),
-        horizon - canvas.height * float(rng.uniform(0.03, 0.1)),
-        r * 1.2,
-    )
+        y = canvas.height * (0.1 + 0.14 * height + float(rng.uniform(-0.02, 0.02)))
+        return (x, min(y, horizon - r * 1.5), r)
+    return (x, horizon - canvas.height * (0.06 + 0.1 * (1.0 - height)), r * 1.2)
 
 
 def paint_celestial(canvas: Canvas, plan: ScenePlan, pal: Palette, geom: tuple[float, float, float] | None) -> None:
@@ -341,11 +399,20 @@ def cloud_cover(plan: ScenePlan, rng: np.random.Generator) -> float:
     return base * float(rng.uniform(0.6, 1.2))
 
 
+def coast_side(plan: ScenePlan) -> Side:
+    """Which side the land is on at the sea: under a standing subject, away from one on the water."""
+    comp = plan.composition
+    subject_side = comp.subject_side or opposite(comp.light_side)  # a centred subject: across from the light
+    at_sea = bool(plan.subjects) and SPRITES[plan.subjects[0].name].anchor == "sea"
+    return opposite(subject_side) if at_sea else subject_side
+
+
 def paint_outdoor(canvas: Canvas, plan: ScenePlan, pal: Palette) -> Stage:
-    rng = stream(plan, "layout")
+    comp = plan.composition
+    zoom = comp.landscape_zoom
     sea = "sea" in plan.terrain
     snowy = "snow" in plan.terrain
-    horizon = canvas.height * float(rng.uniform(0.6, 0.66))
+    horizon = canvas.height * comp.horizon
     geom = celestial_geometry(plan, canvas, horizon, stream(plan, "celestial"))
     layers.paint_sky(
         canvas,
@@ -364,26 +431,31 @@ def paint_outdoor(canvas: Canvas, plan: ScenePlan, pal: Palette) -> Stage:
     if "lightning" in plan.weather:
         layers.paint_lightning(canvas, pal, stream(plan, "lightning"), horizon)
     canvas.composite_glow()  # halos of the sky belong behind the landscape
-    terrain_rng = stream(plan, "terrain")
+    # Each landscape layer has its own stream: how many draws one makes depends on the canvas size, and that
+    # must not move the next layer (a small preview has the same composition as the full-size picture).
     if "mountains" in plan.terrain:
-        layers.paint_mountains(canvas, pal, horizon, terrain_rng, snowy or terrain_rng.random() < 0.4)
+        mountains = stream(plan, "mountains")
+        layers.paint_mountains(canvas, pal, horizon, mountains, snowy or mountains.random() < 0.4, zoom)
     if "hills" in plan.terrain:
-        layers.paint_hills(canvas, pal, horizon, terrain_rng, snowy, 0.015 if sea else 0.035)
+        layers.paint_hills(canvas, pal, horizon, stream(plan, "hills"), snowy, (0.015 if sea else 0.035) * zoom)
     if "fog" in plan.weather:
         layers.paint_fog(canvas, pal, stream(plan, "fog-far"), horizon, 0.12, 0.75)
     if "city" in plan.terrain:
-        layers.paint_city(canvas, pal, horizon + canvas.height * 0.01, terrain_rng, LIGHT_STRENGTH[plan.time_of_day])
+        strength = LIGHT_STRENGTH[plan.time_of_day]
+        layers.paint_city(canvas, pal, horizon + canvas.height * 0.01, stream(plan, "city"), strength, zoom)
     if "forest" in plan.terrain:
-        layers.paint_forest(canvas, pal, horizon + canvas.height * (0.0 if sea else 0.04), terrain_rng, snowy)
+        baseline = horizon + canvas.height * (0.0 if sea else 0.04)
+        layers.paint_forest(canvas, pal, baseline, stream(plan, "forest"), snowy, zoom)
     coast = None
     if sea:
         reflect = (geom[0], 1.0 if plan.celestial == "moon" else 0.8) if geom is not None else None
         layers.paint_sea(canvas, pal, horizon + canvas.height * 0.005, stream(plan, "sea"), reflect)
         canvas.composite_glow()
-        coast = "left" if terrain_rng.random() < 0.5 else "right"
-    base = canvas.height * float(terrain_rng.uniform(0.8, 0.85))
+        coast = coast_side(plan)
+    terrain_rng = stream(plan, "ground")
+    base = canvas.height * max(comp.ground, comp.horizon + 0.08)
     if plan.subjects and SPRITES[plan.subjects[0].name].anchor == "plane":
-        base = canvas.height * float(terrain_rng.uniform(0.66, 0.72))  # room for the tracks to recede
+        base = canvas.height * (comp.horizon + (1.0 - comp.horizon) * 0.2)  # room for the tracks to recede
     main_is_sea = bool(plan.subjects) and SPRITES[plan.subjects[0].name].anchor == "sea"
     if sea and main_is_sea and not any(SPRITES[s.name].anchor in ("ground", "float") for s in plan.subjects):
         ground = None
@@ -412,9 +484,9 @@ def paint_rails(canvas: Canvas, pal: Palette, ground: layers.Ground) -> None:
 
 
 def paint_indoor(canvas: Canvas, plan: ScenePlan, pal: Palette) -> Stage:
-    rng = stream(plan, "layout")
-    side = "left" if rng.random() < 0.5 else "right"
-    room = layers.paint_room(canvas, pal, stream(plan, "room"), side)
+    comp = plan.composition
+    side = comp.light_side
+    room = layers.paint_room(canvas, pal, stream(plan, "room"), side, comp.floor, comp.window)
     wx0, wy0, wx1, wy1 = room.window
     box = (int(wx0), int(wy0), int(wx1), int(wy1))
     geom = None
@@ -465,7 +537,8 @@ def paint_subjects(canvas: Canvas, plan: ScenePlan, pal: Palette, stage: Stage, 
         x1 = max(p.x + p.w for p in on_table) + canvas.unit * 0.08
         top = stage.floor_y - canvas.unit * TABLE_HEIGHT
         layers.paint_table(canvas, pal, x0, x1, top, stage.floor_y)
-    for p in sorted(placements, key=lambda q: (q.main, q.y + q.h)):
+    # back to front by where they stand, in steps of a twentieth of the height (so a preview keeps the order)
+    for p in sorted(placements, key=lambda q: (q.main, round((q.y + q.h) / canvas.height * 20))):
         prims = p.sprite.build(rng)
         body = scale(pal.near, 0.85) if p.main else mix(pal.near, pal.mid, 0.3)
         if p.sprite.anchor == "plane":
@@ -555,13 +628,28 @@ def focal_point(plan: ScenePlan, canvas: Canvas, stage: Stage, placements: list[
     return (round(min(1.0, max(0.0, x / canvas.width)), 4), round(min(1.0, max(0.0, y / canvas.height)), 4))
 
 
+def soften(canvas: Canvas) -> None:
+    """Blur what is painted so far, as a close-up's out-of-focus background: the same blur at every size."""
+    w, h = canvas.width, canvas.height
+    k = SOFTEN_SIDE / canvas.unit
+    if k >= 1.0:
+        return  # smaller than the blur's own resolution: nothing to soften
+    small = canvas.image.resize((max(8, round(w * k)), max(8, round(h * k))), Image.Resampling.BOX)
+    canvas.image = small.resize((w, h), Image.Resampling.BICUBIC)
+
+
 def render_plan(plan: ScenePlan, width: int, height: int) -> tuple[Image.Image, tuple[float, float]]:
     """Paint ``plan`` at ``width`` x ``height``; returns the picture and the focal point."""
-    pal = graded_palette(plan.time_of_day, plan.mood, plan.genre, plan.dusk)
+    comp = plan.composition
+    pal = warmed(graded_palette(plan.time_of_day, plan.mood, plan.genre, plan.dusk), comp.warmth)
     canvas = Canvas(width, height)
     stage = paint_indoor(canvas, plan, pal) if plan.indoor else paint_outdoor(canvas, plan, pal)
+    if comp.framing == "close":
+        soften(canvas)
     placements = layout(plan, canvas, stage, stream(plan, "placement"))
     paint_subjects(canvas, plan, pal, stage, placements)
+    strength = LIGHT_STRENGTH[plan.time_of_day]
+    paint_foreground(canvas, pal, comp, plan.terrain, plan.indoor, strength, stream(plan, "foreground"))
     if not plan.indoor:
         if "rain" in plan.weather:
             layers.paint_rain(canvas, pal, stream(plan, "rain"))

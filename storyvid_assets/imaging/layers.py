@@ -11,6 +11,16 @@ from storyvid_assets.imaging.canvas import Canvas, vertical_gradient
 from storyvid_assets.imaging.palette import Color, Palette, mix, scale
 
 SKY_SCALE = 4  # the sky is computed at 1/4 resolution: it is a smooth field
+# Small marks (stars, snowflakes, raindrops, wave lines, grass) are scattered as densely as on a picture with this
+# short side, whatever the size, and marks thinner than MIN_STROKE pixels are drawn that wide but fainter: a small
+# preview shows the same scene as the full-size picture.
+REFERENCE_SIDE = 2048
+MIN_STROKE = 1.0
+
+
+def reference_scale(canvas: Canvas) -> float:
+    """How many times more marks per pixel this canvas gets than one of REFERENCE_SIDE."""
+    return REFERENCE_SIDE / canvas.unit
 
 
 @dataclass(frozen=True)
@@ -19,6 +29,7 @@ class Ground:
 
     xs: np.ndarray
     ys: np.ndarray
+    land: tuple[float, float] | None = None  # at the sea: the x range of the headland before it drops away
 
     def top_at(self, x0: float, x1: float) -> float:
         """The lowest ground point under ``[x0, x1]`` (so things standing there never float)."""
@@ -125,7 +136,7 @@ def paint_stars(
 ) -> None:
     """Scattered stars of varied size and brightness; the brightest get a small halo."""
     x0, y0, x1, y1 = box
-    area = (x1 - x0) * (y1 - y0) / (1024.0 * 1024.0)
+    area = (x1 - x0) * (y1 - y0) / (1024.0 * 1024.0) * reference_scale(canvas) ** 2
     n = int(320 * area * density) + 8
     xs = rng.uniform(x0, x1, n)
     ys = y0 + (y1 - y0) * rng.random(n) ** 1.4  # denser high in the sky
@@ -133,7 +144,8 @@ def paint_stars(
     radius = (0.5 + 1.6 * bright) * canvas.unit / 1024.0
     pen = canvas.pen(box)
     for x, y, b, r in zip(xs, ys, bright, radius, strict=True):
-        pen.circle(float(x), float(y), float(max(0.45, r)), fill=int(70 + 185 * b))
+        drawn = max(float(r), MIN_STROKE * 0.5)
+        pen.circle(float(x), float(y), drawn, fill=int((70 + 185 * b) * (r / drawn) ** 2))
     canvas.fill(pen, mix(pal.light, (255, 255, 255), 0.4))
     for x, y, b in zip(xs, ys, bright, strict=True):
         if b > 0.55:
@@ -205,16 +217,20 @@ def sample_xs(canvas: Canvas, step: float = 6.0) -> np.ndarray:
     return np.linspace(-2.0, canvas.width + 2.0, n)
 
 
-def paint_mountains(canvas: Canvas, pal: Palette, horizon: float, rng: np.random.Generator, snowy: bool) -> None:
+def paint_mountains(
+    canvas: Canvas, pal: Palette, horizon: float, rng: np.random.Generator, snowy: bool, zoom: float = 1.0
+) -> None:
+    """Two ranges of peaks on the horizon; ``zoom`` > 1 for a closer camera (taller peaks)."""
+    far_rng, cap_rng, near_rng = rng.spawn(3)  # draw counts below depend on the size; keep the ranges apart
     xs = sample_xs(canvas)
-    ridge = midpoint_ridge(rng, xs.size, 0.56)
-    height = canvas.height * float(rng.uniform(0.18, 0.3))
+    ridge = midpoint_ridge(far_rng, xs.size, 0.56)
+    height = canvas.height * float(far_rng.uniform(0.18, 0.3)) * zoom
     ys = horizon + canvas.height * 0.02 - ridge * height
     top, bottom = mix(pal.far, pal.sky_horizon, 0.1), mix(pal.far, pal.sky_horizon, 0.45)
     paint_ridge(canvas, xs, ys, top, bottom, canvas.height)
     if snowy:
-        line = ys.min() + height * float(rng.uniform(0.3, 0.45))
-        cap = np.minimum(ys + height * 0.12, line) + rng.uniform(-1, 1, xs.size) * height * 0.02
+        line = ys.min() + height * float(cap_rng.uniform(0.3, 0.45))
+        cap = np.minimum(ys + height * 0.12, line) + cap_rng.uniform(-1, 1, xs.size) * height * 0.02
         cap = np.maximum(cap, ys)
         pen = canvas.pen(canvas.clip_box(0, float(ys.min()), canvas.width, line + height * 0.1))
         pen.polygon(
@@ -223,7 +239,7 @@ def paint_mountains(canvas: Canvas, pal: Palette, horizon: float, rng: np.random
         )
         canvas.fill(pen, mix(pal.snow, pal.far, 0.25))
     # a second, nearer and darker range
-    ridge2 = midpoint_ridge(rng, xs.size, 0.5)
+    ridge2 = midpoint_ridge(near_rng, xs.size, 0.5)
     ys2 = horizon + canvas.height * 0.03 - ridge2 * height * 0.55
     paint_ridge(canvas, xs, ys2, mix(pal.far, pal.mid, 0.5), mix(pal.far, pal.sky_horizon, 0.3), canvas.height)
 
@@ -231,6 +247,7 @@ def paint_mountains(canvas: Canvas, pal: Palette, horizon: float, rng: np.random
 def paint_hills(
     canvas: Canvas, pal: Palette, horizon: float, rng: np.random.Generator, snowy: bool, amp: float
 ) -> None:
+    """Two rolling ridges, the nearer one darker; ``amp`` is their swell as a fraction of the height."""
     xs = sample_xs(canvas, 8.0)
     xs01 = xs / canvas.width
     for depth, (lift, haze) in enumerate(((0.05, 0.45), (0.0, 0.15))):
@@ -241,17 +258,20 @@ def paint_hills(
         paint_ridge(canvas, xs, ys, top, bottom, canvas.height)
 
 
-def paint_forest(canvas: Canvas, pal: Palette, baseline: float, rng: np.random.Generator, snowy: bool) -> None:
-    for depth in range(2):
-        pen = canvas.pen(canvas.clip_box(0, baseline - canvas.unit * 0.2, canvas.width, canvas.height))
-        x = float(rng.uniform(-20, 0))
+def paint_forest(
+    canvas: Canvas, pal: Palette, baseline: float, rng: np.random.Generator, snowy: bool, zoom: float = 1.0
+) -> None:
+    """Two rows of conifers along ``baseline``; ``zoom`` scales the trees for the camera's distance."""
+    for depth, row in enumerate(rng.spawn(2)):
+        pen = canvas.pen(canvas.clip_box(0, baseline - canvas.unit * 0.2 * zoom, canvas.width, canvas.height))
+        x = canvas.width * float(row.uniform(-0.02, 0.0))
         base = baseline + depth * canvas.unit * 0.02
-        while x < canvas.width + 20:
-            h = canvas.unit * float(rng.uniform(0.05, 0.13)) * (1 + depth * 0.3)
-            w = h * float(rng.uniform(0.32, 0.45))
+        while x < canvas.width * 1.02:
+            h = canvas.unit * float(row.uniform(0.05, 0.13)) * (1 + depth * 0.3) * zoom
+            w = h * float(row.uniform(0.32, 0.45))
             pen.polygon([(x, base - h), (x + w / 2, base + 2), (x - w / 2, base + 2)])
             pen.rect(x - w * 0.06, base - 2, x + w * 0.06, base + canvas.unit * 0.01)
-            x += w * float(rng.uniform(0.45, 0.8))
+            x += w * float(row.uniform(0.45, 0.8))
         pen.rect(0, base, canvas.width, canvas.height)
         color = mix(pal.mid, pal.near, 0.35 + 0.35 * depth)
         top = mix(color, pal.sky_horizon, 0.25 - 0.2 * depth)
@@ -260,13 +280,17 @@ def paint_forest(canvas: Canvas, pal: Palette, baseline: float, rng: np.random.G
         canvas.fill_gradient(pen, top, color)
 
 
-def paint_city(canvas: Canvas, pal: Palette, baseline: float, rng: np.random.Generator, light: float) -> None:
-    pen = canvas.pen(canvas.clip_box(0, baseline - canvas.unit * 0.35, canvas.width, canvas.height))
+def paint_city(
+    canvas: Canvas, pal: Palette, baseline: float, rng: np.random.Generator, light: float, zoom: float = 1.0
+) -> None:
+    """A skyline of buildings with scattered lit windows; ``zoom`` scales the buildings."""
+    pen = canvas.pen(canvas.clip_box(0, baseline - canvas.unit * 0.35 * zoom, canvas.width, canvas.height))
     windows = canvas.pen(pen.box)
-    x = float(rng.uniform(-30, 0))
+    x = canvas.width * float(rng.uniform(-0.03, 0.0))
     while x < canvas.width:
-        w = canvas.unit * float(rng.uniform(0.04, 0.1))
-        h = canvas.unit * float(rng.uniform(0.06, 0.28))
+        lit = np.random.default_rng(int(rng.integers(2**32)))  # each building's windows: size-independent draws
+        w = canvas.unit * float(rng.uniform(0.04, 0.1)) * zoom
+        h = canvas.unit * float(rng.uniform(0.06, 0.28)) * zoom
         top = baseline - h
         pen.rect(x, top, x + w, canvas.height)
         roof = rng.random()
@@ -276,15 +300,15 @@ def paint_city(canvas: Canvas, pal: Palette, baseline: float, rng: np.random.Gen
             pen.rect(x + w * 0.45, top - h * 0.25, x + w * 0.55, top + 1)
         elif roof < 0.4:
             pen.ellipse(x + w * 0.15, top - w * 0.35, x + w * 0.85, top + w * 0.35)
-        cols, rows = max(1, int(w / (canvas.unit * 0.014))), max(1, int(h / (canvas.unit * 0.02)))
+        cols, rows = max(1, int(w / (canvas.unit * 0.014 * zoom))), max(1, int(h / (canvas.unit * 0.02 * zoom)))
         wx = w / (cols + 1)
         for r in range(rows):
             for c in range(cols):
-                if rng.random() < 0.28:
+                if lit.random() < 0.28:
                     cx, cy = x + wx * (c + 1), top + h * (r + 0.6) / (rows + 0.5)
-                    s = canvas.unit * 0.004
+                    s = canvas.unit * 0.004 * zoom
                     windows.rect(cx - s, cy - s * 1.3, cx + s, cy + s * 1.3)
-        x += w + canvas.unit * float(rng.uniform(0.0, 0.012))
+        x += w + canvas.unit * float(rng.uniform(0.0, 0.012)) * zoom
     canvas.fill_gradient(pen, mix(pal.mid, pal.sky_horizon, 0.2), mix(pal.mid, pal.near, 0.5))
     canvas.fill(windows, pal.window, alpha=min(1.0, 0.35 + 0.65 * light))
 
@@ -301,27 +325,28 @@ def paint_sea(
         ),
         box,
     )
+    lines_rng, glints_rng = rng.spawn(2)  # the number of lines depends on the size; keep the glints apart
     lines = canvas.pen(box)
-    n = int(140 * canvas.width / 1024)
+    n = int(140 * canvas.width / 1024 * reference_scale(canvas))
     for _ in range(n):
-        t = float(rng.random()) ** 1.8
+        t = float(lines_rng.random()) ** 1.8
         y = horizon + t * (h - horizon)
-        length = canvas.unit * (0.02 + 0.12 * t) * float(rng.uniform(0.5, 1.5))
-        x = float(rng.uniform(-length, canvas.width))
+        length = canvas.unit * (0.02 + 0.12 * t) * float(lines_rng.uniform(0.5, 1.5))
+        x = float(lines_rng.uniform(-length, canvas.width))
         thick = max(0.6, canvas.unit * 0.0025 * (0.3 + t))
-        lines.ellipse(x, y - thick, x + length, y + thick, fill=int(rng.uniform(90, 200)))
+        lines.ellipse(x, y - thick, x + length, y + thick, fill=int(lines_rng.uniform(90, 200)))
     canvas.fill(lines, mix(pal.water, pal.sky_horizon, 0.7), alpha=0.55)
     if reflect is not None:
         rx, strength = reflect
         glints = canvas.pen(box)
-        for _ in range(int(90 * canvas.height / 1024)):
-            t = float(rng.random())
+        for _ in range(int(90 * canvas.height / 1024 * reference_scale(canvas))):
+            t = float(glints_rng.random())
             y = horizon + t * (h - horizon) * 0.95
             spread = canvas.unit * (0.01 + 0.1 * t)
-            x = rx + float(rng.normal(0, spread))
-            length = canvas.unit * (0.01 + 0.05 * t) * float(rng.uniform(0.4, 1.2))
+            x = rx + float(glints_rng.normal(0, spread))
+            length = canvas.unit * (0.01 + 0.05 * t) * float(glints_rng.uniform(0.4, 1.2))
             thick = max(0.6, canvas.unit * 0.002 * (0.4 + t))
-            glints.ellipse(x - length / 2, y - thick, x + length / 2, y + thick, fill=int(rng.uniform(120, 255)))
+            glints.ellipse(x - length / 2, y - thick, x + length / 2, y + thick, fill=int(glints_rng.uniform(120, 255)))
         canvas.fill(glints, pal.light, alpha=0.8 * strength)
         for k in range(6):
             canvas.glow(rx, horizon + (k + 0.5) * (h - horizon) / 6, canvas.unit * 0.06, pal.glow, 0.1 * strength)
@@ -332,12 +357,14 @@ def near_ground(canvas: Canvas, rng: np.random.Generator, base: float, amp: floa
     xs = sample_xs(canvas, 6.0)
     xs01 = xs / canvas.width
     ys = base + sine_ridge(rng, xs01, 2) * canvas.height * amp
-    if coast is not None:
-        edge = float(rng.uniform(0.68, 0.78))
-        t = xs01 if coast == "left" else 1.0 - xs01
-        drop = smoothstep(edge - 0.06, edge + 0.04, t)
-        ys = ys + drop * canvas.height * 0.6
-    return Ground(xs, ys)
+    if coast is None:
+        return Ground(xs, ys)
+    edge = float(rng.uniform(0.68, 0.78))
+    t = xs01 if coast == "left" else 1.0 - xs01
+    drop = smoothstep(edge - 0.06, edge + 0.04, t)
+    ys = ys + drop * canvas.height * 0.6
+    brink = canvas.width * (edge - 0.05)
+    return Ground(xs, ys, (0.0, brink) if coast == "left" else (canvas.width - brink, float(canvas.width)))
 
 
 def paint_ground(canvas: Canvas, pal: Palette, ground: Ground, snowy: bool, rocky: bool) -> None:
@@ -351,7 +378,7 @@ def paint_ground(canvas: Canvas, pal: Palette, ground: Ground, snowy: bool, rock
 def paint_grass(canvas: Canvas, pal: Palette, ground: Ground, rng: np.random.Generator) -> None:
     """Tufts along the ground's edge so it reads as a meadow, not a cut-out."""
     pen = canvas.pen(canvas.clip_box(0, float(ground.ys.min()) - canvas.unit * 0.03, canvas.width, canvas.height))
-    for _ in range(int(220 * canvas.width / 1024)):
+    for _ in range(int(220 * canvas.width / 1024 * reference_scale(canvas))):
         x = float(rng.uniform(0, canvas.width))
         y = float(np.interp(x, ground.xs, ground.ys)) + 2
         if y > canvas.height:
@@ -366,21 +393,23 @@ def paint_grass(canvas: Canvas, pal: Palette, ground: Ground, rng: np.random.Gen
 def paint_rain(canvas: Canvas, pal: Palette, rng: np.random.Generator) -> None:
     pen = canvas.pen()
     slant = float(rng.uniform(-0.25, 0.1))
-    for _ in range(int(900 * canvas.width * canvas.height / 1024**2)):
+    width = canvas.unit * 0.0011
+    ink = min(1.0, width / MIN_STROKE)
+    for _ in range(int(900 * canvas.width * canvas.height / 1024**2 * reference_scale(canvas) ** 2)):
         x, y = float(rng.uniform(-50, canvas.width)), float(rng.uniform(-50, canvas.height))
         length = canvas.unit * float(rng.uniform(0.02, 0.05))
-        pen.line(
-            [(x, y), (x + slant * length, y + length)], max(1.0, canvas.unit * 0.0011), fill=int(rng.uniform(80, 255))
-        )
+        fill = int(rng.uniform(80, 255) * ink)
+        pen.line([(x, y), (x + slant * length, y + length)], max(MIN_STROKE, width), fill=fill)
     canvas.fill(pen, mix(pal.face, pal.sky_horizon, 0.4), alpha=0.4)
 
 
 def paint_snowfall(canvas: Canvas, pal: Palette, rng: np.random.Generator) -> None:
     pen = canvas.pen()
-    for _ in range(int(420 * canvas.width * canvas.height / 1024**2)):
+    for _ in range(int(420 * canvas.width * canvas.height / 1024**2 * reference_scale(canvas) ** 2)):
         x, y = float(rng.uniform(0, canvas.width)), float(rng.uniform(0, canvas.height))
         r = canvas.unit * 0.0012 * (1 + 3.5 * float(rng.random()) ** 3)
-        pen.circle(x, y, r, fill=int(rng.uniform(120, 255)))
+        drawn = max(r, MIN_STROKE * 0.8)
+        pen.circle(x, y, drawn, fill=int(rng.uniform(120, 255) * (r / drawn) ** 2))
     canvas.fill(pen, mix(pal.snow, (255, 255, 255), 0.6), alpha=0.9)
 
 
@@ -428,10 +457,28 @@ class Room:
     window: tuple[float, float, float, float]
 
 
-def paint_room(canvas: Canvas, pal: Palette, rng: np.random.Generator, window_side: str) -> Room:
-    """Back wall with faint wallpaper stripes, skirting board, floorboards; returns the floor line and window."""
+WINDOW_SIZES: dict[str, tuple[tuple[float, float], tuple[float, float], tuple[float, float]]] = {
+    # width (of the short side), height and top (of the height) ranges
+    "standard": ((0.2, 0.26), (0.3, 0.36), (0.12, 0.18)),
+    "tall": ((0.15, 0.18), (0.44, 0.5), (0.08, 0.12)),
+    "wide": ((0.4, 0.46), (0.24, 0.28), (0.14, 0.2)),
+}
+
+
+def paint_room(
+    canvas: Canvas,
+    pal: Palette,
+    rng: np.random.Generator,
+    window_side: str,
+    floor: float = 0.77,
+    window: str = "standard",
+) -> Room:
+    """Back wall with faint wallpaper stripes, skirting board, floorboards; returns the floor line and window.
+
+    ``floor`` is the floor line as a fraction of the height; ``window`` a shape of ``WINDOW_SIZES``.
+    """
     w, h = canvas.width, canvas.height
-    floor_y = h * float(rng.uniform(0.74, 0.8))
+    floor_y = h * floor
     wall_top, wall_bottom = scale(pal.wall, 0.7), mix(pal.wall, pal.window, 0.08)
     canvas.image.paste(vertical_gradient((w, int(floor_y) + 1), wall_top, wall_bottom), (0, 0))
     stripes = canvas.pen((0, 0, w, int(floor_y) + 1))
@@ -452,9 +499,11 @@ def paint_room(canvas: Canvas, pal: Palette, rng: np.random.Generator, window_si
     skirting = canvas.pen((0, int(floor_y - canvas.unit * 0.03), w, int(floor_y) + 2))
     skirting.rect(0, floor_y - canvas.unit * 0.028, w, floor_y + 1)
     canvas.fill(skirting, mix(pal.wall, pal.near, 0.55))
-    ww, wh = canvas.unit * float(rng.uniform(0.2, 0.26)), h * float(rng.uniform(0.3, 0.36))
+    width_range, height_range, top_range = WINDOW_SIZES[window]
+    ww, wh = canvas.unit * float(rng.uniform(*width_range)), h * float(rng.uniform(*height_range))
     wx = w * (0.08 if window_side == "left" else 0.92) - (0 if window_side == "left" else ww)
-    wy = h * float(rng.uniform(0.12, 0.18))
+    wy = h * float(rng.uniform(*top_range))
+    wh = min(wh, floor_y - canvas.unit * 0.08 - wy)
     return Room(floor_y, (wx, wy, wx + ww, wy + wh))
 
 

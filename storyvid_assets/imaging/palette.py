@@ -249,3 +249,16 @@ def graded_palette(time_of_day: TimeOfDay, mood: str, genre: str, dusk: bool = F
     if dusk:
         base = blend(base, BASE_PALETTES["night"], 0.5)
     return replace(base, **{f.name: grade_color(getattr(base, f.name), grade) for f in fields(base)})
+
+
+WARM_SHIFT = 0.12  # how far the warmest / coolest shot moves the sky, landscape and walls
+LIT_FIELDS = ("sky_top", "sky_mid", "sky_horizon", "far", "mid", "wall")
+
+
+def warmed(pal: Palette, warmth: float) -> Palette:
+    """The light of the shot: ``warmth`` > 0 leans towards the glow, < 0 towards a cooler, dimmer sky."""
+    if warmth == 0:
+        return pal
+    target = pal.glow if warmth > 0 else scale(pal.sky_top, 0.85)
+    t = WARM_SHIFT * min(1.0, abs(warmth))
+    return replace(pal, **{name: mix(getattr(pal, name), target, t) for name in LIT_FIELDS})

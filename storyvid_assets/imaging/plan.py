@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from storyvid_assets.imaging.composition import Composition, compose
 from storyvid_assets.imaging.palette import TimeOfDay
 from storyvid_assets.imaging.shapes import SPRITES
 
@@ -149,6 +150,10 @@ class ScenePlan:
     subjects: tuple[Subject, ...]
     mood: str
     genre: str
+    composition: Composition
+
+
+COMPOSITION_STREAM = 1  # the composition's offsets come from their own stream, so they never shift the plan
 
 
 def scene_seed(prompt: str, seed: int) -> int:
@@ -288,4 +293,5 @@ def plan_scene(prompt: str, mood: str, genre: str, seed: int) -> ScenePlan:
         subjects=subjects,
         mood=mood,
         genre=genre,
+        composition=compose(seed, np.random.default_rng([s, COMPOSITION_STREAM])),
     )

@@ -108,7 +108,7 @@ def caption_layout(width: int, height: int) -> CaptionLayout:
     """Font size and caption box for an output size, inside the platform safe area."""
     area = safe_area(width, height)
     portrait = height > width
-    font_size = round(width * 0.078) if portrait else round(min(width, height) * 0.064)
+    font_size = round(width * 0.088) if portrait else round(min(width, height) * 0.066)
     left, right = math.ceil(width * area.left), math.floor(width * (1 - area.right))
     bottom = math.floor(height * (1 - area.bottom)) - (round(height * 0.04) if portrait else 0)
     top = bottom - round(font_size * MAX_LINES * 1.25)
@@ -280,7 +280,7 @@ def _card_events(card: TitleCard, layout: CaptionLayout) -> list[str]:
     max_px = width * (1 - area.left - area.right) * 0.92
     title_size = round(min(width, height) * (0.085 if card.kind == "intro" else 0.075))
     lines, title_size = _card_lines(card.title, style, title_size, max_px)
-    sub_size = round(title_size * 0.5)
+    sub_size = round(title_size * 0.6)
     cx = round(width * (area.left + (1 - area.left - area.right) / 2))
     cy = round(height * (0.40 if height > width else 0.42))
     block = len(lines) * title_size * 1.15 + sub_size * 1.6

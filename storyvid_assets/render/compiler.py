@@ -99,17 +99,25 @@ def _num(value: float) -> str:
 
 
 def motion_filters(
-    scene: TimelineScene, motion: Motion, geom: SceneGeometry, out_w: int, out_h: int, frames: int, fps: int
+    scene: TimelineScene,
+    motion: Motion,
+    geom: SceneGeometry,
+    out_w: int,
+    out_h: int,
+    frames: int,
+    fps: int,
+    offset: int = 0,
 ) -> str:
     """Per-frame part of a scene: optional scale (zoom) and the moving crop, as expressions of the frame index.
 
-    The index comes from the frame time (``round(t*fps)``): ``scale``'s ``n`` counts from 1, ``crop``'s from 0.
+    The index comes from the frame time (``round(t*fps)``, plus ``offset`` for a piece that starts later in the
+    scene): ``scale``'s ``n`` counts from 1, ``crop``'s from 0.
     """
     iw, ih = scene.image_width, scene.image_height
     rx, ry, rw, rh = geom.region
     sw, sh = geom.scaled
     s0 = cover_scale(iw, ih, out_w, out_h)
-    u = f"(round(t*{fps})/{max(frames - 1, 1)})"
+    u = f"((round(t*{fps})+{offset})/{max(frames - 1, 1)})"
     z0, z1 = motion.zoom_start, motion.zoom_end
     zoom = f"({_num(z0)}+{_num(z1 - z0)}*{u})"
     view_w, view_h = f"({_num(out_w / s0)}/{zoom})", f"({_num(out_h / s0)}/{zoom})"
@@ -175,10 +183,12 @@ def total_frames(timeline: Timeline, fps: int) -> int:
 def transition_filters(
     scene: TimelineScene, frames: int, fps: int, out_w: int, out_h: int, tail: str, head: str, out: str
 ) -> list[str]:
-    """Filters joining the ``tail`` of one scene and the ``head`` of the next (both ``frames`` long) into ``out``.
+    """Filters joining the ``tail`` piece of one scene and the ``head`` piece of the next into ``out``.
 
-    Built from overlay and fade rather than xfade: measured on 1080x1920 frames, xfade spends ~6-11 ms per frame,
-    an alpha overlay ~2.4 ms and a fade ~1.9 ms.
+    For crossfades and slides both pieces are the whole ``frames``-long overlap; for a fade through black the tail
+    piece is the overlap's first half and the head piece its second half (see :func:`scene_pieces`). Built from
+    overlay and fade rather than xfade: measured on 1080x1920 frames, xfade spends ~6-11 ms per frame, an alpha
+    overlay ~2.4 ms and a fade ~1.9 ms.
     """
     assert scene.transition_in is not None
     kind, direction = scene.transition_in.kind, scene.transition_in.direction
@@ -188,11 +198,10 @@ def transition_filters(
             f"[{tail}][{head}a]overlay=format=yuv420:shortest=1[{out}]",
         ]
     if kind == "fade_black":
-        half = max(1, frames // 2)
+        half = fade_black_split(frames)
         return [
-            f"[{tail}]trim=end_frame={half},fade=t=out:start_frame=0:nb_frames={half}[{tail}f]",
-            f"[{head}]trim=start_frame={half},setpts=PTS-STARTPTS,fade=t=in:start_frame=0:nb_frames={frames - half}"
-            f"[{head}f]",
+            f"[{tail}]fade=t=out:start_frame=0:nb_frames={half}[{tail}f]",
+            f"[{head}]fade=t=in:start_frame=0:nb_frames={frames - half}[{head}f]",
             f"[{tail}f][{head}f]concat=n=2:v=1:a=0[{out}]",
         ]
     # slide: the new scene slides in over the old one from the side it is named after
@@ -204,6 +213,11 @@ def transition_filters(
         "down": ("0", f"-{out_h}*{progress}"),
     }[direction]
     return [f"[{tail}][{head}]overlay=x='{x}':y='{y}':eval=frame:shortest=1[{out}]"]
+
+
+def fade_black_split(frames: int) -> int:
+    """Frames of a fade through black spent fading out (the rest fade in)."""
+    return max(1, frames // 2) if frames > 1 else 1
 
 
 @dataclass(frozen=True)
@@ -248,6 +262,48 @@ def still_args(plans: list[ScenePlan], look_filters: str) -> list[str]:
     return args
 
 
+@dataclass(frozen=True)
+class Piece:
+    """A run of one scene's frames fed by its own input: head (transition in), middle, or tail (transition out)."""
+
+    plan: ScenePlan
+    position: int  # the scene's position in the timeline
+    role: str  # "h" | "m" | "t"
+    first: int  # first frame within the scene's stream
+    last: int  # one past the last
+
+    @property
+    def label(self) -> str:
+        return f"{self.role}{self.position}"
+
+
+def scene_pieces(plans: list[ScenePlan]) -> list[Piece]:
+    """Each scene cut into head, middle and tail pieces.
+
+    Every piece has its own input and loop, so no filter ever pulls frames of a piece that is not playing yet (a
+    split scene stream would: an overlay waiting for a tail pulls the whole middle through the split, and those
+    frames pile up in memory until the concat reaches them).
+    """
+    overlaps = [0] + [plans[i - 1].frames.last - plans[i].frames.first for i in range(1, len(plans))] + [0]
+    pieces: list[Piece] = []
+    for i, plan in enumerate(plans):
+        head, tail, count = overlaps[i], overlaps[i + 1], plan.frames.count
+        head_first = 0
+        tail_last = count
+        if i > 0 and _kind(plans[i]) == "fade_black":
+            head_first = fade_black_split(head)  # the first half of the overlap is the previous scene fading out
+        if i + 1 < len(plans) and _kind(plans[i + 1]) == "fade_black":
+            tail_last = count - tail + fade_black_split(tail)
+        for role, a, b in (("h", head_first, head), ("m", head, count - tail), ("t", count - tail, tail_last)):
+            if b > a:
+                pieces.append(Piece(plan, i, role, a, b))
+    return pieces
+
+
+def _kind(plan: ScenePlan) -> str:
+    return plan.scene.transition_in.kind if plan.scene.transition_in else ""
+
+
 def filtergraph(
     timeline: Timeline,
     plans: list[ScenePlan],
@@ -259,32 +315,28 @@ def filtergraph(
     encoder: Encoder,
     animated_grain: bool = False,
 ) -> str:
-    """The video filtergraph for one format; inputs ``0..n-1`` are the prepared stills, output ``[v]``."""
-    # Scenes are cut into head (transition in), middle and tail (transition out); each transition joins a tail and
-    # the next head, and everything is concatenated, so a frame outside transitions passes through no blending.
+    """The video filtergraph for one format; input ``k`` is the still of ``scene_pieces(plans)[k]``, output ``[v]``.
+
+    Transitions join a tail and the next head; all pieces are concatenated, so a frame outside transitions passes
+    through no blending at all.
+    """
     parts: list[str] = []
-    overlaps = [0] + [plans[i - 1].frames.last - plans[i].frames.first for i in range(1, len(plans))] + [0]
-    for i, plan in enumerate(plans):
-        loop = f"loop=loop={plan.frames.count - 1}:size=1:start=0,setpts=N/(FRAME_RATE*TB)"
-        move = motion_filters(plan.scene, plan.motion, plan.geometry, out_w, out_h, plan.frames.count, fps)
-        head, tail, count = overlaps[i], overlaps[i + 1], plan.frames.count
-        pieces = [
-            (k, a, b) for k, a, b in (("h", 0, head), ("m", head, count - tail), ("t", count - tail, count)) if b > a
-        ]
-        if len(pieces) == 1:
-            parts.append(f"[{i}:v]{loop},{move},setsar=1[m{i}]")
-            continue
-        parts.append(f"[{i}:v]{loop},{move},setsar=1,split={len(pieces)}" + "".join(f"[{k}{i}r]" for k, _, _ in pieces))
-        parts += [f"[{k}{i}r]trim=start_frame={a}:end_frame={b},setpts=PTS-STARTPTS[{k}{i}]" for k, a, b in pieces]
+    pieces = scene_pieces(plans)
+    for k, piece in enumerate(pieces):
+        plan = piece.plan
+        loop = f"loop=loop={piece.last - piece.first - 1}:size=1:start=0,setpts=N/(FRAME_RATE*TB)"
+        move = motion_filters(plan.scene, plan.motion, plan.geometry, out_w, out_h, plan.frames.count, fps, piece.first)
+        parts.append(f"[{k}:v]{loop},{move},setsar=1[{piece.label}]")
     order = ["m0"]
     for i in range(1, len(plans)):
-        parts += transition_filters(plans[i].scene, overlaps[i], fps, out_w, out_h, f"t{i - 1}", f"h{i}", f"x{i}")
+        overlap = plans[i - 1].frames.last - plans[i].frames.first
+        parts += transition_filters(plans[i].scene, overlap, fps, out_w, out_h, f"t{i - 1}", f"h{i}", f"x{i}")
         order += [f"x{i}", f"m{i}"]
     if len(order) > 1:
         parts.append("".join(f"[{label}]" for label in order) + f"concat=n={len(order)}:v=1:a=0[joined]")
         label = "joined"
     else:
-        label = "m0"
+        label = order[0]
     post = [grain_filter(timeline.look.grain) if animated_grain else ""]
     total = total_frames(timeline, fps)
     if timeline.fade_in_s > 0:
@@ -315,7 +367,8 @@ def ffmpeg_args(
 ) -> list[str]:
     """Arguments (without the executable) encoding ``timeline`` at ``out_w`` x ``out_h`` to ``output``."""
     inputs: list[str] = [*encoder.input_args]
-    for plan in plans:
+    for piece in scene_pieces(plans):
+        plan = piece.plan
         sw, sh = plan.geometry.scaled
         inputs += [
             "-f",
@@ -336,7 +389,7 @@ def ffmpeg_args(
     )
     args = [*inputs, "-filter_complex", graph, "-map", "[v]"]
     if audio_path:
-        args += ["-map", f"{len(plans)}:a", "-c:a", "copy"]
+        args += ["-map", f"{len(scene_pieces(plans))}:a", "-c:a", "copy"]
     return [
         *args,
         *video_codec_args(encoder, preset, fps),

@@ -45,25 +45,53 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         mp.delenv("STORYVID_CATALOG_URL", raising=False)
         store = LocalMediaStore(root=str(home / "media"))
         resources = {
-            "media_store": store, "manifest_io_manager": ManifestIOManager(media_store=store),
+            "media_store": store,
+            "manifest_io_manager": ManifestIOManager(media_store=store),
             "catalog": CatalogResource(url=f"sqlite:///{home / 'catalog.db'}"),
             "renderer": FFmpegRenderer(preset="draft", fps=10),
         }
         story, narration, images, wav, music_wav = synthetic_episode(home / "inputs", 4, DURATION, image_size=1024)
         base = "midnight/2026-11-21"
         narration = narration.model_copy(update={"audio": _stored(store, wav, f"{base}/narration.wav", "audio/wav")})
-        scene_images = SceneImages(images=[
-            img.model_copy(update={"image": _stored(store, path, f"{base}/{path.name}", "image/png")})
-            for img, path in images
-        ])
-        licence = {"provider": "synthetic", "licence_id": "test", "terms": "test", "prompt": "", "created_at": "2026-01-01T00:00:00Z"}
-        music = MusicBed(audio=_stored(store, music_wav, f"{base}/music.wav", "audio/wav"), duration=DURATION + 2,
-                         mood="tense", peak_dbfs=-6.0, licence=licence, provider="synthetic")
-        for name, model in (("story", story), ("narration", narration), ("scene_images", scene_images), ("music", music)):
+        scene_images = SceneImages(
+            images=[
+                img.model_copy(update={"image": _stored(store, path, f"{base}/{path.name}", "image/png")})
+                for img, path in images
+            ]
+        )
+        licence = {
+            "provider": "synthetic",
+            "licence_id": "test",
+            "terms": "test",
+            "prompt": "",
+            "created_at": "2026-01-01T00:00:00Z",
+        }
+        music = MusicBed(
+            audio=_stored(store, music_wav, f"{base}/music.wav", "audio/wav"),
+            duration=DURATION + 2,
+            mood="tense",
+            peak_dbfs=-6.0,
+            licence=licence,
+            provider="synthetic",
+        )
+        for name, model in (
+            ("story", story),
+            ("narration", narration),
+            ("scene_images", scene_images),
+            ("music", music),
+        ):
             _store_manifest(store, name, model)
-        upstream = [dg.AssetSpec(k, partitions_def=episode_partitions_def()).with_io_manager_key("manifest_io_manager") for k in ("story", "narration", "scene_images", "music")]
-        result = dg.materialize([*upstream, videos, video_qc, thumbnail], resources=resources, partition_key=PARTITION,
-                                selection=[videos, thumbnail], raise_on_error=False)
+        upstream = [
+            dg.AssetSpec(k, partitions_def=episode_partitions_def()).with_io_manager_key("manifest_io_manager")
+            for k in ("story", "narration", "scene_images", "music")
+        ]
+        result = dg.materialize(
+            [*upstream, videos, video_qc, thumbnail],
+            resources=resources,
+            partition_key=PARTITION,
+            selection=[videos, thumbnail],
+            raise_on_error=False,
+        )
         yield {"result": result, "store": store, "narration": narration, "home": home}
 
 

@@ -19,8 +19,11 @@ RATE = 22050
 
 
 def _decode(path: Path, rate: int = 48000) -> np.ndarray:
-    raw = subprocess.run([ffmpeg_exe(), "-loglevel", "error", "-i", str(path), "-ac", "1", "-ar", str(rate), "-f", "f32le",
-                          "-"], capture_output=True, check=True).stdout
+    raw = subprocess.run(
+        [ffmpeg_exe(), "-loglevel", "error", "-i", str(path), "-ac", "1", "-ar", str(rate), "-f", "f32le", "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
     return np.frombuffer(raw, dtype="<f4")
 
 
@@ -35,8 +38,9 @@ def test_mix_is_normalised_to_target(tmp_path: Path, music_gain_db: float) -> No
     sentences, _ = synthetic_timings(3, 20.0, seed=2)
     (tmp_path / "voice.wav").write_bytes(speech_like_wav(sentences, 20.0))
     (tmp_path / "music.wav").write_bytes(music_wav(22.0))
-    mix = AudioMix(narration_path=str(tmp_path / "voice.wav"), music_path=str(tmp_path / "music.wav"),
-                   music_gain_db=music_gain_db)
+    mix = AudioMix(
+        narration_path=str(tmp_path / "voice.wav"), music_path=str(tmp_path / "music.wav"), music_gain_db=music_gain_db
+    )
     result = mix_audio(mix, 20.0, tmp_path)
     measured = measure_loudness(Path(result.path))  # measured again here, not taken from the result
     assert abs(measured.integrated_lufs - (-14.0)) <= 1.0, measured
@@ -48,9 +52,16 @@ def test_music_ducks_under_speech_and_fades(tmp_path: Path) -> None:
     t = np.arange(8 * RATE) / RATE
     speaking = (t % 4) < 2  # speech 0-2 s and 4-6 s, silence 2-4 s and 6-8 s
     (tmp_path / "voice.wav").write_bytes(encode_wav(0.5 * np.sin(2 * np.pi * 1000 * t) * speaking, RATE))
-    (tmp_path / "music.wav").write_bytes(encode_wav(0.5 * np.sin(2 * np.pi * 220 * np.arange(10 * 44100) / 44100), 44100))
-    mix = AudioMix(narration_path=str(tmp_path / "voice.wav"), music_path=str(tmp_path / "music.wav"),
-                   music_gain_db=-10.0, music_fade_in_s=0.5, music_fade_out_s=1.0)
+    (tmp_path / "music.wav").write_bytes(
+        encode_wav(0.5 * np.sin(2 * np.pi * 220 * np.arange(10 * 44100) / 44100), 44100)
+    )
+    mix = AudioMix(
+        narration_path=str(tmp_path / "voice.wav"),
+        music_path=str(tmp_path / "music.wav"),
+        music_gain_db=-10.0,
+        music_fade_in_s=0.5,
+        music_fade_out_s=1.0,
+    )
     samples = _decode(Path(mix_audio(mix, 8.0, tmp_path).path))
 
     def music_db(a: float, b: float) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -34,8 +35,9 @@ def sentences() -> list[SentenceTiming]:
 
 @pytest.mark.parametrize("fmt", sorted(FORMAT_SIZES))
 @pytest.mark.parametrize("style", sorted(STYLES))
-def test_word_highlighted_at_each_words_midpoint_is_that_word(sentences: list[SentenceTiming], fmt: str,
-                                                               style: str) -> None:
+def test_word_highlighted_at_each_words_midpoint_is_that_word(
+    sentences: list[SentenceTiming], fmt: str, style: str
+) -> None:
     width, height = FORMAT_SIZES[fmt]
     script = build_ass(CaptionTrack(sentences=sentences, style=style), [], width, height, DURATION)
     captions = [e for e in parse_ass_events(script) if e.style == "Caption"]
@@ -52,7 +54,7 @@ def test_word_highlighted_at_each_words_midpoint_is_that_word(sentences: list[Se
 def test_no_two_caption_events_overlap(sentences: list[SentenceTiming]) -> None:
     script = build_ass(CaptionTrack(sentences=sentences), [], 1080, 1920, DURATION)
     events = sorted((e for e in parse_ass_events(script) if e.style == "Caption"), key=lambda e: e.start)
-    assert all(a.end <= b.start + 1e-9 for a, b in zip(events, events[1:], strict=False))
+    assert all(a.end <= b.start + 1e-9 for a, b in itertools.pairwise(events))
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMAT_SIZES))
@@ -63,8 +65,16 @@ def test_pages_have_at_most_two_lines_that_fit_the_safe_area(sentences: list[Sen
     assert layout.box_left >= width * area.left and layout.box_right <= width * (1 - area.right)
     assert layout.box_bottom <= height * (1 - area.bottom) and layout.box_top >= height * area.top
     style = STYLES["bold"]
-    long_words = [*sentences, SentenceTiming(text="", start=0, end=9, scene_index=0, words=[
-        WordTiming(text="extraordinarily", start=i * 0.5, end=i * 0.5 + 0.4) for i in range(12)])]
+    long_words = [
+        *sentences,
+        SentenceTiming(
+            text="",
+            start=0,
+            end=9,
+            scene_index=0,
+            words=[WordTiming(text="extraordinarily", start=i * 0.5, end=i * 0.5 + 0.4) for i in range(12)],
+        ),
+    ]
     for page in paginate(long_words, style, layout):
         assert 1 <= len(page.lines) <= MAX_LINES
         for line in page.lines:
@@ -80,10 +90,22 @@ def test_portrait_captions_avoid_the_bottom_fifth_and_right_edge() -> None:
 
 
 def test_cues_and_cards_stay_inside_the_video(sentences: list[SentenceTiming]) -> None:
-    late = [*sentences, SentenceTiming(text="late", start=DURATION - 0.2, end=DURATION + 1.0, scene_index=3, words=[
-        WordTiming(text="late", start=DURATION - 0.2, end=DURATION + 1.0)])]
-    cards = [TitleCard(kind="intro", title="A Very Long Title That Has To Wrap Over Lines", subtitle="Channel",
-                       start=0, end=3), TitleCard(kind="end", title="Channel", start=DURATION - 3, end=DURATION)]
+    late = [
+        *sentences,
+        SentenceTiming(
+            text="late",
+            start=DURATION - 0.2,
+            end=DURATION + 1.0,
+            scene_index=3,
+            words=[WordTiming(text="late", start=DURATION - 0.2, end=DURATION + 1.0)],
+        ),
+    ]
+    cards = [
+        TitleCard(
+            kind="intro", title="A Very Long Title That Has To Wrap Over Lines", subtitle="Channel", start=0, end=3
+        ),
+        TitleCard(kind="end", title="Channel", start=DURATION - 3, end=DURATION),
+    ]
     for width, height in FORMAT_SIZES.values():
         events = parse_ass_events(build_ass(CaptionTrack(sentences=late), cards, width, height, DURATION))
         assert events and all(0 <= e.start < e.end <= DURATION + 1e-9 for e in events)
@@ -104,9 +126,21 @@ def test_libass_draws_the_page_inside_the_safe_area(tmp_path: Path, fmt: str) ->
     track = CaptionTrack(sentences=[SentenceTiming(text=text, start=0, end=8, scene_index=0, words=words)])
     (tmp_path / "c.ass").write_text(build_ass(track, [], width, height, 10))
     frame = tmp_path / "frame.png"
-    run_ffmpeg(["-f", "lavfi", "-i", f"color=c=gray:s={width}x{height}:r=10:d=1",
-                "-vf", f"ass=filename=c.ass:fontsdir={filter_path(fonts_dir())}", "-frames:v", "1", "-y", str(frame)],
-               cwd=tmp_path)
+    run_ffmpeg(
+        [
+            "-f",
+            "lavfi",
+            "-i",
+            f"color=c=gray:s={width}x{height}:r=10:d=1",
+            "-vf",
+            f"ass=filename=c.ass:fontsdir={filter_path(fonts_dir())}",
+            "-frames:v",
+            "1",
+            "-y",
+            str(frame),
+        ],
+        cwd=tmp_path,
+    )
     pixels = np.asarray(Image.open(frame).convert("RGB")).astype(int)
     ys, xs = np.nonzero(np.abs(pixels - 128).sum(axis=-1) > 60)
     assert len(xs) > 1000, "no caption drawn (font not found?)"

@@ -27,8 +27,9 @@ def test_failed_render_retries_with_draft(tmp_path: Path) -> None:
     story, narration, images, wav, music = synthetic_episode(tmp_path, 2, 3.0, image_size=256)
     timeline = build_timeline(story, narration, images, wav, music, LookSettings(), True, "Channel")
     broken = Encoder("h264_no_such_encoder")
-    result = render_format_with_retry(timeline, "1:1", None, tmp_path / "out.mp4", tmp_path, "standard", 5, broken,
-                                      fallback=LIBX264)
+    result = render_format_with_retry(
+        timeline, "1:1", None, tmp_path / "out.mp4", tmp_path, "standard", 5, broken, fallback=LIBX264
+    )
     assert result.retried_with_draft and result.preset == "draft" and result.encoder == "libx264"
     assert "h264_no_such_encoder" in result.first_error
     measured = probe(Path(result.path))

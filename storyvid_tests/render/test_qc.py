@@ -27,12 +27,35 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _video(media: Path, name: str, size: str = f"{W}x{H}", audio: str = "mix", video_filter: str = "null") -> Path:
-    audio_args = {"mix": ["-i", str(media / "mix.m4a")],
-                  "silent": ["-f", "lavfi", "-i", f"anullsrc=r=48000:cl=stereo:d={SECONDS}"], "none": []}[audio]
+    audio_args = {
+        "mix": ["-i", str(media / "mix.m4a")],
+        "silent": ["-f", "lavfi", "-i", f"anullsrc=r=48000:cl=stereo:d={SECONDS}"],
+        "none": [],
+    }[audio]
     out = media / f"{name}.mp4"
-    run_ffmpeg(["-f", "lavfi", "-i", f"testsrc2=s={size}:r={FPS}:d={SECONDS}", *audio_args, "-vf", video_filter,
-                "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-t", str(SECONDS),
-                "-y", str(out)])
+    run_ffmpeg(
+        [
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=s={size}:r={FPS}:d={SECONDS}",
+            *audio_args,
+            "-vf",
+            video_filter,
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-t",
+            str(SECONDS),
+            "-y",
+            str(out),
+        ]
+    )
     return out
 
 
@@ -44,8 +67,16 @@ def _failed(path: Path, ass: str | None = None) -> dict[str, str]:
 def test_good_file_passes(media: Path) -> None:
     report = inspect_video(_video(media, "good"), EXPECT)
     assert report.passed, report.summary()
-    assert {f.check for f in report.findings} >= {"codec", "pixel_format", "resolution", "frame_rate", "duration",
-                                                  "audio", "loudness", "black_frames"}
+    assert {f.check for f in report.findings} >= {
+        "codec",
+        "pixel_format",
+        "resolution",
+        "frame_rate",
+        "duration",
+        "audio",
+        "loudness",
+        "black_frames",
+    }
 
 
 def test_silent_audio_fails(media: Path) -> None:
@@ -77,9 +108,11 @@ def test_intended_fades_are_not_black_findings() -> None:
 
 
 def test_caption_cues_outside_the_video_fail() -> None:
-    ass = ("Dialogue: 2,0:00:01.00,0:00:02.00,Caption,,0,0,0,,{\\an2\\pos(160,200)}hello\n"
-           "Dialogue: 2,0:00:03.50,0:00:04.80,Caption,,0,0,0,,{\\an2\\pos(160,200)}late\n"
-           "Dialogue: 2,0:00:02.00,0:00:03.00,Caption,,0,0,0,,{\\an2\\pos(400,200)}off frame\n")
+    ass = (
+        "Dialogue: 2,0:00:01.00,0:00:02.00,Caption,,0,0,0,,{\\an2\\pos(160,200)}hello\n"
+        "Dialogue: 2,0:00:03.50,0:00:04.80,Caption,,0,0,0,,{\\an2\\pos(160,200)}late\n"
+        "Dialogue: 2,0:00:02.00,0:00:03.00,Caption,,0,0,0,,{\\an2\\pos(400,200)}off frame\n"
+    )
     findings = {f.check: f for f in caption_findings(ass, SECONDS, W, H)}
     assert not findings["captions_in_time"].passed and "3.50-4.80" in findings["captions_in_time"].detail
     assert not findings["captions_in_frame"].passed

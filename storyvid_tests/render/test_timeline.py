@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import av
@@ -62,21 +63,22 @@ def test_frame_ranges_tile_the_video(timeline: Timeline) -> None:
     for fps in (10, 30):
         frames = scene_frames(timeline, fps)
         assert frames[0].first == 0 and frames[-1].last == total_frames(timeline, fps)
-        assert all(b.first < a.last for a, b in zip(frames, frames[1:], strict=False))  # overlaps = transitions
+        assert all(b.first < a.last for a, b in itertools.pairwise(frames))  # overlaps = transitions
 
 
 def test_moves_vary() -> None:
     kinds = motion_sequence(12, seed=3)
     assert kinds[0] == "zoom_in"
-    assert all(a != b for a, b in zip(kinds, kinds[1:], strict=False))
+    assert all(a != b for a, b in itertools.pairwise(kinds))
     assert len(set(kinds)) >= 4
 
 
 @pytest.mark.parametrize("kind", MOTIONS)
 @pytest.mark.parametrize("focus", [(0.5, 0.5), (0.05, 0.95), (0.9, 0.1), (0.3, 0.7)])
 @pytest.mark.parametrize("image_size", [(2048, 2048), (1792, 1024), (1024, 1792)])
-def test_subject_stays_in_frame_in_every_format(kind: str, focus: tuple[float, float],
-                                                image_size: tuple[int, int]) -> None:
+def test_subject_stays_in_frame_in_every_format(
+    kind: str, focus: tuple[float, float], image_size: tuple[int, int]
+) -> None:
     motion = choose_motion(kind, focus)  # type: ignore[arg-type]
     iw, ih = image_size
     for width, height in FORMAT_SIZES.values():
@@ -112,9 +114,16 @@ def test_rendered_move_puts_the_subject_where_the_timeline_says(tmp_path: Path, 
     motion: Motion = choose_motion(kind, focus)  # type: ignore[arg-type]
     silent = AudioMix(narration_path=str(image))  # unused: rendered without audio
     timeline = Timeline(
-        duration=3.0, captions=CaptionTrack(enabled=False), audio=silent, fade_in_s=0, fade_out_s=0,
-        scenes=[TimelineScene(index=0, image_path=str(image), image_width=1024, image_height=1024, start=0, end=3.0,
-                              motion=motion)],
+        duration=3.0,
+        captions=CaptionTrack(enabled=False),
+        audio=silent,
+        fade_in_s=0,
+        fade_out_s=0,
+        scenes=[
+            TimelineScene(
+                index=0, image_path=str(image), image_width=1024, image_height=1024, start=0, end=3.0, motion=motion
+            )
+        ],
     )
     fps = 10
     result = render_format(timeline, fmt, None, tmp_path / "out.mp4", tmp_path, "standard", fps, LIBX264)
@@ -153,12 +162,26 @@ def test_transitions_blend_only_their_frames(tmp_path: Path, kind: str) -> None:
     hold = choose_motion("pan_left", (0.5, 0.5)).model_copy(update={"pan": (0.0, 0.0)})
     transition = Transition(kind=kind, at=2.0, duration=1.0, direction="left")  # type: ignore[arg-type]
     timeline = Timeline(
-        duration=4.0, captions=CaptionTrack(enabled=False), audio=AudioMix(narration_path="unused"), fade_in_s=0,
+        duration=4.0,
+        captions=CaptionTrack(enabled=False),
+        audio=AudioMix(narration_path="unused"),
+        fade_in_s=0,
         fade_out_s=0,
-        scenes=[TimelineScene(index=0, image_path=str(paths[0]), image_width=640, image_height=640, start=0, end=2.0,
-                              motion=hold),
-                TimelineScene(index=1, image_path=str(paths[1]), image_width=640, image_height=640, start=2.0, end=4.0,
-                              motion=hold, transition_in=transition)],
+        scenes=[
+            TimelineScene(
+                index=0, image_path=str(paths[0]), image_width=640, image_height=640, start=0, end=2.0, motion=hold
+            ),
+            TimelineScene(
+                index=1,
+                image_path=str(paths[1]),
+                image_width=640,
+                image_height=640,
+                start=2.0,
+                end=4.0,
+                motion=hold,
+                transition_in=transition,
+            ),
+        ],
     )
     fps = 10
     result = render_format(timeline, "16:9", None, tmp_path / "t.mp4", tmp_path, "draft", fps, LIBX264)
