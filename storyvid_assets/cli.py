@@ -50,7 +50,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         bar.set_postfix_str(step)
 
     result = run_episode(channel.name, day, resources=resources, instance=_dagster_instance(), progress=progress,
-                         raise_on_error=False)
+                         raise_on_error=False, log_level="INFO")
     bar.close()
     if not result.success:
         failed = [e for e in result.all_events if e.is_failure]

@@ -41,6 +41,7 @@ def run_episode(
     progress: ProgressFn | None = None,
     raise_on_error: bool = True,
     asset_selection: list[dg.AssetKey] | None = None,
+    log_level: str = "DEBUG",
 ) -> dg.ExecuteInProcessResult:
     """Materialize every episode asset (and its checks) for (channel, date) in this process."""
     defs = build_definitions(resources)
@@ -55,6 +56,7 @@ def run_episode(
         watcher.start()
     try:
         return job.execute_in_process(
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
             partition_key=episode_partition_key(channel, date), instance=instance, run_id=run_id,
             tags=tags or {}, raise_on_error=raise_on_error, asset_selection=asset_selection,
         )

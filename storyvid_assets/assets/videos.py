@@ -121,7 +121,8 @@ def videos(
     refs: list[MediaRef] = [timeline_ref]
     metadata: dict[str, object] = {}
     try:
-        audio = renderer.mix_audio(timeline, work)
+        prepared = renderer.prepare(timeline, list(episode.channel.formats), work)
+        audio = prepared.audio
         context.log.info(
             f"soundtrack mixed: {audio.loudness.integrated_lufs:.1f} LUFS, "
             f"true peak {audio.loudness.true_peak_dbtp:.1f} dBTP"
@@ -132,7 +133,7 @@ def videos(
             context.log.info(
                 f"rendering {fmt} ({width}x{height}), {timeline.duration:.1f} s, {len(timeline.scenes)} scenes"
             )
-            result = renderer.render(timeline, fmt, audio, work / f"{slug}.mp4", work)
+            result = renderer.render(timeline, fmt, prepared, work / f"{slug}.mp4", work)
             ass = media_store.put_bytes(
                 episode.media_key("videos", f"captions-{slug}.ass"),
                 build_ass(timeline.captions, timeline.cards, width, height, timeline.duration).encode(),

@@ -18,7 +18,6 @@ Framing = Literal["medium", "wide", "close"]
 Position = Literal["centre", "left", "right"]
 HorizonLevel = Literal["mid", "low", "high"]
 Foreground = Literal["none", "low", "high"]  # nothing, a clump in a bottom corner, an overhang in a top corner
-LightPlacement = Literal["opposite", "same"]  # the sun, moon or window across from the subject, or on its side
 Side = Literal["left", "right"]
 WindowShape = Literal["standard", "tall", "wide"]
 
@@ -29,28 +28,29 @@ class Shot:
     position: Position
     horizon: HorizonLevel
     foreground: Foreground
-    light: LightPlacement
+    light: Side  # the sun or moon outdoors, the window indoors
 
 
-# A code of minimum distance 3 over (framing, position, horizon, foreground, light): every pair of shots differs
-# in at least three aspects. Shot 0 is the plain medium shot of the centred subject.
+# Every pair of shots differs in at least three of the five aspects, and the table was searched to keep the most
+# visible differences (light side, subject left against right, close against wide, a foreground or none) in every
+# pair. Shot 0 is the plain medium shot of the centred subject.
 SHOTS: tuple[Shot, ...] = (
-    Shot("medium", "centre", "mid", "none", "opposite"),
-    Shot("close", "left", "low", "low", "same"),
-    Shot("medium", "right", "high", "low", "opposite"),
-    Shot("close", "centre", "mid", "high", "same"),
-    Shot("medium", "right", "low", "none", "same"),
-    Shot("wide", "left", "mid", "high", "opposite"),
-    Shot("wide", "centre", "high", "none", "same"),
-    Shot("close", "right", "low", "high", "opposite"),
-    Shot("medium", "left", "high", "high", "same"),
-    Shot("wide", "centre", "low", "low", "opposite"),
-    Shot("close", "left", "high", "none", "opposite"),
-    Shot("wide", "right", "mid", "low", "same"),
+    Shot("medium", "centre", "mid", "none", "right"),
+    Shot("close", "left", "low", "none", "right"),
+    Shot("wide", "right", "low", "low", "right"),
+    Shot("close", "centre", "mid", "high", "left"),
+    Shot("medium", "left", "low", "high", "left"),
+    Shot("wide", "left", "high", "low", "left"),
+    Shot("close", "right", "high", "none", "left"),
+    Shot("medium", "right", "high", "high", "right"),
+    Shot("wide", "centre", "low", "none", "left"),
+    Shot("close", "centre", "high", "low", "right"),
+    Shot("medium", "right", "mid", "low", "left"),
+    Shot("wide", "left", "mid", "high", "right"),
 )
 
-SUBJECT_X: dict[Position, float] = {"centre": 0.5, "left": 0.33, "right": 0.67}
-HORIZON_Y: dict[HorizonLevel, float] = {"mid": 0.62, "low": 0.5, "high": 0.72}
+SUBJECT_X: dict[Position, float] = {"centre": 0.5, "left": 0.31, "right": 0.69}
+HORIZON_Y: dict[HorizonLevel, float] = {"mid": 0.6, "low": 0.46, "high": 0.74}
 SUBJECT_SCALE: dict[Framing, float] = {"wide": 0.62, "medium": 1.0, "close": 1.6}
 GROUND_Y: dict[Framing, float] = {"wide": 0.77, "medium": 0.83, "close": 0.9}  # the near ground subjects stand on
 FLOOR_Y: dict[Framing, float] = {"wide": 0.7, "medium": 0.77, "close": 0.86}  # indoors
@@ -67,19 +67,21 @@ class Composition:
     framing: Framing = "medium"
     position: Position = "centre"
     subject_x: float = 0.5  # centre of the main subject
-    horizon: float = 0.62  # outdoor horizon
+    horizon: float = 0.6  # outdoor horizon
     ground: float = 0.83  # outdoor near-ground line
     floor: float = 0.77  # indoor floor line
     foreground: Foreground = "none"
-    foreground_side: Side = "right"
-    light_side: Side = "left"  # the sun or moon outdoors, the window indoors
+    foreground_side: Side = "left"
+    light_side: Side = "right"  # the sun or moon outdoors, the window indoors
     light_height: float = 0.5  # 0 = high in the sky, 1 = low
     warmth: float = 0.0  # -1 cooler and dimmer .. 1 warmer light
     window: WindowShape = "standard"
 
     @property
     def subject_side(self) -> Side | None:
-        return None if self.position == "centre" else self.position
+        if self.position == "centre":
+            return None
+        return "left" if self.position == "left" else "right"
 
     @property
     def subject_scale(self) -> float:
@@ -98,18 +100,10 @@ def opposite(side: Side) -> Side:
     return "right" if side == "left" else "left"
 
 
-def light_side_of(shot: Shot) -> Side:
-    """The side of the light: away from (or with) the subject; for a centred subject the placement picks a side."""
-    if shot.position == "centre":
-        return "left" if shot.light == "opposite" else "right"
-    subject_side: Side = "left" if shot.position == "left" else "right"
-    return opposite(subject_side) if shot.light == "opposite" else subject_side
-
-
-def foreground_side_of(shot: Shot, light_side: Side) -> Side:
+def foreground_side_of(shot: Shot) -> Side:
     """A bottom clump stands away from the subject; an overhang hangs away from the light so it never hides it."""
     if shot.foreground == "high" or shot.position == "centre":
-        return opposite(light_side)
+        return opposite(shot.light)
     return "right" if shot.position == "left" else "left"
 
 
@@ -117,7 +111,6 @@ def compose(seed: int, rng: np.random.Generator) -> Composition:
     """The composition for a scene drawn with style ``seed``; ``rng`` adds small offsets within the shot."""
     slot = seed % len(SHOTS)
     shot = SHOTS[slot]
-    light_side = light_side_of(shot)
     jitter = float(rng.uniform(-0.025, 0.025))
     return Composition(
         slot=slot,
@@ -128,8 +121,8 @@ def compose(seed: int, rng: np.random.Generator) -> Composition:
         ground=GROUND_Y[shot.framing] + float(rng.uniform(-0.015, 0.015)),
         floor=FLOOR_Y[shot.framing] + float(rng.uniform(-0.02, 0.02)),
         foreground=shot.foreground,
-        foreground_side=foreground_side_of(shot, light_side),
-        light_side=light_side,
+        foreground_side=foreground_side_of(shot),
+        light_side=shot.light,
         light_height=float(np.clip(0.5 + 0.45 * np.sin(slot * 1.9) + rng.uniform(-0.08, 0.08), 0.0, 1.0)),
         warmth=float(np.clip(np.sin(slot * 2.4) + rng.uniform(-0.15, 0.15), -1.0, 1.0)),
         window=WINDOW[shot.horizon],

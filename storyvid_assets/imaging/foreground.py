@@ -78,21 +78,24 @@ def paint_rocks(canvas: Canvas, corner: Corner, color: Color, rim: Color, rng: n
     canvas.fill(pen, color, alpha=1.0)
 
 
-def paint_railing(canvas: Canvas, corner: Corner, color: Color) -> None:
-    """An iron railing running in from the edge along the bottom of the picture."""
+def paint_railing(canvas: Canvas, corner: Corner, color: Color, rim: Color) -> None:
+    """A low stone wall topped by an iron railing, running in from the edge along the bottom of the picture."""
     u, h = canvas.unit, canvas.height
     reach = canvas.width * (REACH + 0.05)
-    top = h - u * 0.17
-    pen = canvas.pen(corner.box(top - u * 0.03, h, reach))
-    pen.line([(corner.x(-4.0), top), (corner.x(reach), top + u * 0.03)], u * 0.014)
-    pen.line([(corner.x(-4.0), top + u * 0.09), (corner.x(reach), top + u * 0.1)], u * 0.01)
+    wall_top = h - u * 0.1
+    top = wall_top - u * 0.1
+    pen = canvas.pen(corner.box(top - u * 0.03, h, reach + u * 0.02))
+    pen.rect(corner.x(-4.0), wall_top, corner.x(reach), h + 2)
+    pen.line([(corner.x(-4.0), top), (corner.x(reach), top)], u * 0.012)
     d = u * 0.01
     while d < reach:
-        y = top + u * 0.03 * d / reach
-        pen.rect(corner.x(d) - u * 0.005, y - u * 0.015, corner.x(d) + u * 0.005, h + 2)
-        pen.circle(corner.x(d), y - u * 0.02, u * 0.009)
-        d += u * 0.045
+        pen.rect(corner.x(d) - u * 0.005, top - u * 0.01, corner.x(d) + u * 0.005, wall_top + 1)
+        pen.circle(corner.x(d), top - u * 0.018, u * 0.009)
+        d += u * 0.04
     canvas.fill(pen, color)
+    coping = canvas.pen(pen.box)
+    coping.rect(corner.x(-4.0), wall_top, corner.x(reach), wall_top + max(1.0, u * 0.006))
+    canvas.fill(coping, rim, alpha=0.5)
 
 
 def leaf(cx: float, cy: float, length: float, angle: float, width: float = 0.22) -> list[tuple[float, float]]:
@@ -147,20 +150,29 @@ def paint_bough(canvas: Canvas, corner: Corner, color: Color, snow: Color | None
         canvas.fill(caps, snow, alpha=0.9)
 
 
-def paint_street_lamp(canvas: Canvas, corner: Corner, color: Color, lamp: Color, strength: float) -> None:
-    """A lamp post close to the camera at the side edge, its lamp glowing near the top."""
+def paint_building_corner(canvas: Canvas, corner: Corner, color: Color, lamp: Color, strength: float) -> None:
+    """The corner of a near building at the side edge, with a lit window and a wall lamp on a bracket."""
     u, h = canvas.unit, canvas.height
-    d = canvas.width * 0.07
-    head_y = h * 0.1
-    pen = canvas.pen(corner.box(head_y - u * 0.08, h, d + u * 0.1))
-    pen.rect(corner.x(d) - u * 0.012, head_y, corner.x(d) + u * 0.012, h + 2)
-    pen.rect(corner.x(d) - u * 0.022, h - u * 0.12, corner.x(d) + u * 0.022, h + 2)
-    pen.polygon([(corner.x(d) - u * 0.05, head_y), (corner.x(d) + u * 0.05, head_y), (corner.x(d), head_y - u * 0.06)])
+    wall = canvas.width * 0.13
+    pen = canvas.pen(corner.box(0, h, wall + u * 0.12))
+    pen.rect(corner.x(-4.0), -2.0, corner.x(wall), h + 2)
+    for y in np.arange(0.0, h, u * 0.09):  # the quoins of the corner
+        pen.rect(corner.x(wall - 2.0), y, corner.x(wall + u * 0.012), y + u * 0.05)
+    lamp_y = h * 0.32
+    pen.line([(corner.x(wall), lamp_y - u * 0.04), (corner.x(wall + u * 0.07), lamp_y - u * 0.04)], u * 0.008)
+    pen.polygon(
+        [
+            (corner.x(wall + u * 0.045), lamp_y - u * 0.04),
+            (corner.x(wall + u * 0.095), lamp_y - u * 0.04),
+            (corner.x(wall + u * 0.07), lamp_y - u * 0.07),
+        ]
+    )
     canvas.fill(pen, color)
-    glass = canvas.pen(pen.box)
-    glass.rect(corner.x(d) - u * 0.035, head_y, corner.x(d) + u * 0.035, head_y + u * 0.07)
-    canvas.fill(glass, lamp)
-    canvas.glow(corner.x(d), head_y + u * 0.035, u * 0.25, lamp, 0.5 * strength)
+    lit = canvas.pen(pen.box)
+    lit.rect(corner.x(wall + u * 0.05), lamp_y - u * 0.04, corner.x(wall + u * 0.09), lamp_y + u * 0.01)
+    lit.rect(corner.x(wall * 0.3), h * 0.12, corner.x(wall * 0.75), h * 0.24)
+    canvas.fill(lit, lamp)
+    canvas.glow(corner.x(wall + u * 0.07), lamp_y - u * 0.015, u * 0.25, lamp, 0.5 * strength)
 
 
 def paint_armchair(canvas: Canvas, corner: Corner, color: Color, rim: Color) -> None:
@@ -252,13 +264,13 @@ def paint_foreground(
         return
     if comp.foreground == "low":
         if "city" in terrain and "sea" not in terrain:
-            paint_railing(canvas, corner, color)
+            paint_railing(canvas, corner, color, mix(pal.glow, pal.near, 0.5))
         elif "sea" in terrain or "mountains" in terrain:
             paint_rocks(canvas, corner, color, mix(pal.glow, pal.near, 0.5), rng)
         else:
             paint_bush(canvas, corner, color, rng)
     elif "city" in terrain:
-        paint_street_lamp(canvas, corner, color, pal.window, light_strength)
+        paint_building_corner(canvas, corner, color, pal.window, light_strength)
     else:
         snow = mix(pal.snow, (255, 255, 255), 0.3) if snowy else None
         paint_bough(canvas, corner, silhouette_color(pal, False), snow, rng)  # against the sky: dark even in snow

@@ -21,6 +21,7 @@ MIN_SIZE = 16
 TABLE_HEIGHT = 0.2  # of the short side
 MAX_SIDE = 8192
 LIGHT_STRENGTH = {"night": 1.0, "dawn": 0.7, "sunset": 0.7, "storm": 0.85, "fog": 0.75, "day": 0.35}
+HIDDEN_LIGHT = 0.3  # strength of the sky's glow on the light side when no sun or moon shows
 HEADROOM = 0.04  # of the height: a standing subject's top stays this far below the top edge
 SOFTEN_SIDE = 110  # a close-up's background is blurred through this many pixels across (shallow focus)
 
@@ -428,6 +429,9 @@ def paint_outdoor(canvas: Canvas, plan: ScenePlan, pal: Palette) -> Stage:
     elif plan.time_of_day == "dawn":
         layers.paint_stars(canvas, pal, (0, 0, canvas.width, int(horizon * 0.4)), stream(plan, "stars"), density=0.2)
     paint_celestial(canvas, plan, pal, geom)
+    if geom is None:  # the sun or moon is hidden, but the sky is still brighter on its side
+        light_x = canvas.width * (0.2 if comp.light_side == "left" else 0.8)
+        canvas.glow(light_x, horizon * 0.45, canvas.unit * 0.6, pal.glow, HIDDEN_LIGHT)
     if "lightning" in plan.weather:
         layers.paint_lightning(canvas, pal, stream(plan, "lightning"), horizon)
     canvas.composite_glow()  # halos of the sky belong behind the landscape
@@ -453,7 +457,7 @@ def paint_outdoor(canvas: Canvas, plan: ScenePlan, pal: Palette) -> Stage:
         canvas.composite_glow()
         coast = coast_side(plan)
     terrain_rng = stream(plan, "ground")
-    base = canvas.height * max(comp.ground, comp.horizon + 0.08)
+    base = canvas.height * max(comp.ground, comp.horizon + 0.1)
     if plan.subjects and SPRITES[plan.subjects[0].name].anchor == "plane":
         base = canvas.height * (comp.horizon + (1.0 - comp.horizon) * 0.2)  # room for the tracks to recede
     main_is_sea = bool(plan.subjects) and SPRITES[plan.subjects[0].name].anchor == "sea"

@@ -150,7 +150,7 @@ class ScenePlan:
     subjects: tuple[Subject, ...]
     mood: str
     genre: str
-    composition: Composition
+    composition: Composition  # the shot, chosen by the style seed: consecutive seeds get different shots
 
 
 COMPOSITION_STREAM = 1  # the composition's offsets come from their own stream, so they never shift the plan

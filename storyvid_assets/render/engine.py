@@ -1,4 +1,5 @@
-"""Runs a compiled timeline: the soundtrack once per episode, then one ffmpeg process per format, in turn.
+"""Runs a compiled timeline: the shared work once per episode (soundtrack, prepared stills of every format, each
+source image decoded once), then one ffmpeg encode per format, in turn.
 
 Sequential formats keep memory low (one encoder at a time) and x264 already uses every core.
 """
@@ -13,13 +14,13 @@ from pydantic import BaseModel
 from storyvid_assets.models import FORMAT_SIZES, format_slug
 from storyvid_assets.render.audio import MixedAudio, mix_audio
 from storyvid_assets.render.captions import build_ass, write_ass
-from storyvid_assets.render.compiler import ffmpeg_args, plan_scenes, still_args, total_frames
+from storyvid_assets.render.compiler import ScenePlan, ffmpeg_args, plan_scenes, still_args, total_frames
 from storyvid_assets.render.encoders import PRESETS, Encoder, Preset
 from storyvid_assets.render.ffmpeg import FFmpegError, run_ffmpeg
 from storyvid_assets.render.look import still_filters
 from storyvid_assets.render.timeline import Timeline
 
-STILLS_PER_PROCESS = 6  # bounds the memory of the still-preparing process
+STILL_OUTPUTS_PER_PROCESS = 12  # bounds the memory of a still-preparing process (~25 MB per still)
 
 
 class FormatRender(BaseModel):
@@ -57,6 +58,52 @@ def prepare_audio(timeline: Timeline, work_dir: Path) -> MixedAudio:
     return mix_audio(timeline.audio, timeline.duration, work_dir)
 
 
+def format_plans(timeline: Timeline, fmt: str, fps: int, preset: Preset) -> list[ScenePlan]:
+    """The scene plans of one format; their still files are named by format and motion mode."""
+    width, height = format_size(fmt)
+    mode = "z" if PRESETS[preset].full_motion else "p"
+    return plan_scenes(timeline, width, height, fps, preset, tag=f"{format_slug(fmt)}-{mode}-")
+
+
+def prepare_stills(timeline: Timeline, formats: list[str], fps: int, preset: Preset, work_dir: Path) -> None:
+    """Write the prepared stills of ``formats`` that are not in ``work_dir`` yet; each source image is decoded once
+    for all formats, at most ``STILL_OUTPUTS_PER_PROCESS`` stills per ffmpeg process (bounds its memory)."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    by_format = [format_plans(timeline, fmt, fps, preset) for fmt in formats]
+    jobs: list[tuple[str, list[ScenePlan]]] = []
+    for i, scene in enumerate(timeline.scenes):
+        missing = [plans[i] for plans in by_format if not (work_dir / plans[i].still).exists()]
+        if missing:
+            jobs.append((scene.image_path, missing))
+    look = timeline.look
+    look_filters = still_filters(look.grade, look.vignette, look.grain, PRESETS[preset].animated_grain)
+    batch: list[tuple[str, list[ScenePlan]]] = []
+    for job in jobs:
+        if batch and sum(len(p) for _, p in batch) + len(job[1]) > STILL_OUTPUTS_PER_PROCESS:
+            run_ffmpeg(still_args(batch, look_filters), cwd=work_dir)
+            batch = []
+        batch.append(job)
+    if batch:
+        run_ffmpeg(still_args(batch, look_filters), cwd=work_dir)
+
+
+class PreparedEpisode(BaseModel):
+    """What every format shares: the soundtrack and the prepared stills (in the work folder)."""
+
+    audio: MixedAudio
+    formats: list[str]
+    seconds: float
+
+
+def prepare_episode(
+    timeline: Timeline, formats: list[str], fps: int, preset: Preset, work_dir: Path
+) -> PreparedEpisode:
+    started = time.perf_counter()
+    audio = prepare_audio(timeline, work_dir)
+    prepare_stills(timeline, formats, fps, preset, work_dir)
+    return PreparedEpisode(audio=audio, formats=formats, seconds=round(time.perf_counter() - started, 3))
+
+
 def render_format(
     timeline: Timeline,
     fmt: str,
@@ -67,7 +114,7 @@ def render_format(
     fps: int,
     encoder: Encoder,
 ) -> FormatRender:
-    """Render one format of ``timeline`` to ``output``."""
+    """Render one format of ``timeline`` to ``output`` (preparing its stills first if they are not there)."""
     width, height = format_size(fmt)
     work_dir.mkdir(parents=True, exist_ok=True)
     ass_name = None
@@ -75,11 +122,8 @@ def render_format(
         ass_name = f"captions-{format_slug(fmt)}.ass"
         write_ass(work_dir / ass_name, build_ass(timeline.captions, timeline.cards, width, height, timeline.duration))
     started = time.perf_counter()
-    plans = plan_scenes(timeline, width, height, fps, preset, tag=f"{format_slug(fmt)}-")
-    look = timeline.look
-    look_filters = still_filters(look.grade, look.vignette, look.grain, PRESETS[preset].animated_grain)
-    for chunk in range(0, len(plans), STILLS_PER_PROCESS):
-        run_ffmpeg(still_args(plans[chunk : chunk + STILLS_PER_PROCESS], look_filters), cwd=work_dir)
+    plans = format_plans(timeline, fmt, fps, preset)
+    prepare_stills(timeline, [fmt], fps, preset, work_dir)
     args = ffmpeg_args(
         timeline,
         plans,

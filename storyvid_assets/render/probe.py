@@ -78,17 +78,23 @@ def _number(text: str) -> float:
     return float("-inf") if text == "-inf" else float(text)
 
 
-def measure_loudness(path: Path) -> Loudness:
-    """Integrated loudness, true peak and loudness range of the first audio stream (ffmpeg ``ebur128``)."""
-    log = run_ffmpeg(
-        ["-i", str(path), "-map", "0:a:0", "-filter:a", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"]
-    )
+def parse_ebur128(log: str) -> Loudness:
+    """The last ``ebur128`` summary in an ffmpeg log."""
     matches = list(EBUR128_SUMMARY_RE.finditer(log))
     if not matches:
-        raise FFmpegError(f"no ebur128 summary for {path}")
+        raise FFmpegError("ffmpeg printed no ebur128 summary")
     match = matches[-1]
     return Loudness(
         integrated_lufs=_number(match["i"]), true_peak_dbtp=_number(match["tp"]), lra_lu=float(match["lra"])
+    )
+
+
+def measure_loudness(path: Path) -> Loudness:
+    """Integrated loudness, true peak and loudness range of the first audio stream (ffmpeg ``ebur128``)."""
+    return parse_ebur128(
+        run_ffmpeg(
+            ["-i", str(path), "-map", "0:a:0", "-filter:a", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"]
+        )
     )
 
 

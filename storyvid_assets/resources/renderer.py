@@ -9,9 +9,13 @@ from typing import Literal
 import dagster as dg
 from pydantic import Field
 
-from storyvid_assets.render.audio import MixedAudio
 from storyvid_assets.render.encoders import LIBX264, detect_encoder
-from storyvid_assets.render.engine import FormatRender, prepare_audio, render_format_with_retry
+from storyvid_assets.render.engine import (
+    FormatRender,
+    PreparedEpisode,
+    prepare_episode,
+    render_format_with_retry,
+)
 from storyvid_assets.render.timeline import Timeline
 
 
@@ -19,11 +23,13 @@ class Renderer(dg.ConfigurableResource):
     """Compiles a timeline: the soundtrack once per episode, then each format from the same timeline."""
 
     @abstractmethod
-    def mix_audio(self, timeline: Timeline, work_dir: Path) -> MixedAudio:
-        """The episode's normalised soundtrack (AAC), with its measured loudness."""
+    def prepare(self, timeline: Timeline, formats: list[str], work_dir: Path) -> PreparedEpisode:
+        """The work every format shares: the normalised soundtrack (with its measured loudness) and the stills."""
 
     @abstractmethod
-    def render(self, timeline: Timeline, fmt: str, audio: MixedAudio, output: Path, work_dir: Path) -> FormatRender:
+    def render(
+        self, timeline: Timeline, fmt: str, prepared: PreparedEpisode, output: Path, work_dir: Path
+    ) -> FormatRender:
         """Render ``fmt`` (``16:9``, ``9:16`` or ``1:1``) at its full size to ``output``."""
 
 
@@ -38,11 +44,14 @@ class FFmpegRenderer(Renderer):
         default=True, description="use nvenc/qsv/vaapi when a test encode succeeds, else libx264"
     )
 
-    def mix_audio(self, timeline: Timeline, work_dir: Path) -> MixedAudio:
-        return prepare_audio(timeline, work_dir)
+    def prepare(self, timeline: Timeline, formats: list[str], work_dir: Path) -> PreparedEpisode:
+        return prepare_episode(timeline, formats, self.fps, self.preset, work_dir)
 
-    def render(self, timeline: Timeline, fmt: str, audio: MixedAudio, output: Path, work_dir: Path) -> FormatRender:
+    def render(
+        self, timeline: Timeline, fmt: str, prepared: PreparedEpisode, output: Path, work_dir: Path
+    ) -> FormatRender:
         encoder = detect_encoder(self.hardware_encoder)
+        audio = prepared.audio
         return render_format_with_retry(
             timeline, fmt, audio, output, work_dir, self.preset, self.fps, encoder, fallback=LIBX264
         )

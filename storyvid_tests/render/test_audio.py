@@ -77,3 +77,15 @@ def test_silent_narration_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "voice.wav").write_bytes(encode_wav(np.zeros(RATE * 2), RATE))
     with pytest.raises(FFmpegError, match="silent"):
         mix_audio(AudioMix(narration_path=str(tmp_path / "voice.wav")), 2.0, tmp_path)
+
+
+def test_peaky_narration_is_limited_under_the_ceiling(tmp_path: Path) -> None:
+    """Quiet speech with loud clicks: the gain to -14 LUFS would clip the clicks, so the limiter must catch them."""
+    t = np.arange(10 * RATE) / RATE
+    voice = 0.05 * np.sin(2 * np.pi * 180 * t) * ((t % 1) < 0.6)
+    voice[:: RATE // 2] = 0.99  # a full-scale click every half second
+    (tmp_path / "voice.wav").write_bytes(encode_wav(voice, RATE))
+    result = mix_audio(AudioMix(narration_path=str(tmp_path / "voice.wav")), 10.0, tmp_path)
+    measured = measure_loudness(Path(result.path))
+    assert abs(measured.integrated_lufs - (-14.0)) <= 1.0, measured
+    assert measured.true_peak_dbtp <= -1.0, measured
