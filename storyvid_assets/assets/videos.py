@@ -136,7 +136,7 @@ def videos(
             result = renderer.render(timeline, fmt, prepared, work / f"{slug}.mp4", work)
             ass = media_store.put_bytes(
                 episode.media_key("videos", f"captions-{slug}.ass"),
-                build_ass(timeline.captions, timeline.cards, width, height, timeline.duration).encode(),
+                build_ass(timeline.captions, timeline.cards, width, height, result.duration).encode(),
                 "text/x-ssa",
             )
             ref = media_store.put_file(episode.media_key("videos", f"{slug}.mp4"), Path(result.path), "video/mp4")

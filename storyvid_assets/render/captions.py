@@ -273,7 +273,7 @@ def _card_lines(text: str, style: StyleSpec, size: int, max_px: float, max_lines
         size = int(size * 0.9)
 
 
-def _card_events(card: TitleCard, layout: CaptionLayout) -> list[str]:
+def _card_events(card: TitleCard, layout: CaptionLayout, duration: float) -> list[str]:
     width, height = layout.width, layout.height
     style = STYLES["bold"]
     area = safe_area(width, height)
@@ -286,7 +286,7 @@ def _card_events(card: TitleCard, layout: CaptionLayout) -> list[str]:
     block = len(lines) * title_size * 1.15 + sub_size * 1.6
     top = round(cy - block / 2)
     fade = "\\fad(350,450)"
-    start, end = ass_time(card.start), ass_time(card.end)
+    start, end = ass_time(max(0.0, card.start)), ass_time(min(duration, card.end))
     # No darkened band behind the title: a full-width blurred box costs ~5 ms per 1080p frame to blend;
     # a thick outline and a soft shadow keep the title readable on any picture for a fraction of that.
     outline, shadow = max(3, round(title_size * 0.07)), max(2, round(title_size * 0.05))
@@ -329,7 +329,7 @@ def build_ass(track: CaptionTrack, cards: list[TitleCard], width: int, height: i
     ]
     lines = list(header)
     for card in cards:
-        lines += _card_events(card, layout)
+        lines += _card_events(card, layout, duration)
     if track.enabled:
         blur = f"{{\\blur{style.blur}}}" if style.blur else ""
         for event in caption_events(paginate(track.sentences, style, layout)):

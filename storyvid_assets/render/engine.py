@@ -120,7 +120,9 @@ def render_format(
     ass_name = None
     if timeline.captions.enabled or timeline.cards:
         ass_name = f"captions-{format_slug(fmt)}.ass"
-        write_ass(work_dir / ass_name, build_ass(timeline.captions, timeline.cards, width, height, timeline.duration))
+        # Clip cues to the frame-rounded length of the video, not the narration's exact length.
+        video_duration = total_frames(timeline, fps) / fps
+        write_ass(work_dir / ass_name, build_ass(timeline.captions, timeline.cards, width, height, video_duration))
     started = time.perf_counter()
     plans = format_plans(timeline, fmt, fps, preset)
     prepare_stills(timeline, [fmt], fps, preset, work_dir)

@@ -22,7 +22,7 @@ from storyvid_assets.resources.renderer import FFmpegRenderer
 from storyvid_tests.probe import probe
 
 PARTITION = "midnight|2026-11-21"  # 9:16 and 16:9
-DURATION = 12.0
+DURATION = 12.04  # not a whole number of frames at 10 fps: cues must still end inside the video
 
 pytestmark = pytest.mark.slow
 
@@ -97,8 +97,8 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 def test_materializes_and_passes_qc(rendered: dict[str, Any]) -> None:
     result: dg.ExecuteInProcessResult = rendered["result"]
-    assert result.success
     evaluations = result.get_asset_check_evaluations()
+    assert result.success, [e.metadata for e in evaluations]
     assert [e.check_name for e in evaluations] == [VIDEO_QC_CHECK]
     assert evaluations[0].passed, evaluations[0].metadata
 
