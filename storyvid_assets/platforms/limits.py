@@ -6,7 +6,7 @@ they are kept here in one table so a correction is a one-line change.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from storyvid_assets.models import PostKind, PostOptions, PublishItem
@@ -44,16 +44,6 @@ LIMITS: dict[tuple[str, str], PlatformLimits] = {
         max_bytes=256 * GB,
         forbidden_chars="<>",
     ),
-    ("youtube", "short"): PlatformLimits(
-        "youtube",
-        "short",
-        title_max=100,
-        text_max=5000,
-        text_max_bytes=5000,
-        max_duration_s=180,
-        max_bytes=256 * GB,
-        forbidden_chars="<>",
-    ),  # (~) 3 min
     ("instagram", "reel"): PlatformLimits(
         "instagram",
         "reel",
@@ -65,17 +55,6 @@ LIMITS: dict[tuple[str, str], PlatformLimits] = {
         max_hashtags=30,
         max_side=1920,
     ),  # (~) specs
-    ("instagram", "feed"): PlatformLimits(
-        "instagram",
-        "feed",
-        title_max=None,
-        text_max=2200,
-        min_duration_s=3,
-        max_duration_s=15 * 60,
-        max_bytes=300 * MB,
-        max_hashtags=30,
-        max_side=1920,
-    ),
     ("tiktok", "video"): PlatformLimits(
         "tiktok",
         "video",
@@ -107,6 +86,9 @@ LIMITS: dict[tuple[str, str], PlatformLimits] = {
         vertical_only=True,
     ),
 }
+# Shorts and feed videos follow their platform's main limits except where noted.
+LIMITS[("youtube", "short")] = replace(LIMITS[("youtube", "video")], kind="short", max_duration_s=180)  # (~) 3 min
+LIMITS[("instagram", "feed")] = replace(LIMITS[("instagram", "reel")], kind="feed")
 
 
 def limits_for(platform: str, kind: str) -> PlatformLimits:
