@@ -36,9 +36,9 @@ from storyvid_assets.render.captions import STYLES, caption_layout, paginate
 from storyvid_assets.render.compiler import scene_frames, total_frames, view_rect
 from storyvid_assets.render.encoders import LIBX264, PRESETS, video_codec_args
 from storyvid_assets.render.ffmpeg import ffmpeg_exe
-from storyvid_assets.render.samples import synthetic_episode
 from storyvid_assets.render.timeline import Timeline, build_timeline
 from storyvid_assets.resources.renderer import FFmpegRenderer
+from storyvid_tests.samples import synthetic_episode
 
 RESULTS = Path(__file__).resolve().parent / "results" / "render.json"
 TARGETS = {"ratio_9x16_vs_encoder": 1.5, "ratio_all_vs_encoder": 1.4, "speedup_vs_moviepy": 10.0, "peak_rss_mb": 700}

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from storyvid_assets.errors import ConfigError
 from storyvid_assets.models import FORMAT_SIZES, Audience, Platform, VoiceSettings
-from storyvid_assets.providers.config import ChannelProviders
+from storyvid_assets.provider_config import ChannelProviders
 
 CHANNELS_DIR_ENV = "STORYVID_CHANNELS_DIR"
 DEFAULT_CHANNELS_DIR = Path(__file__).resolve().parent.parent / "channels"

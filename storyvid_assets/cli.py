@@ -30,7 +30,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     from storyvid_assets.channels import get_channel
     from storyvid_assets.models import EpisodeThumbnails, EpisodeVideos, Publication
-    from storyvid_assets.resources import build_resources
+    from storyvid_assets.resources.sets import build_resources
     from storyvid_assets.runner import run_episode
 
     channel = get_channel(args.channel)
@@ -84,7 +84,7 @@ def cmd_channels(args: argparse.Namespace) -> int:
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from storyvid_assets.catalog.db import migrate
-    from storyvid_assets.resources import catalog_resource
+    from storyvid_assets.resources.sets import catalog_resource
 
     url = catalog_resource().url
     resolved = url.get_value() if isinstance(url, dg.EnvVar) else url

@@ -8,10 +8,10 @@ import dagster as dg
 
 from storyvid_assets.assets import images, moderation, music, narration, publishing, story, thumbnails, uploads, videos
 from storyvid_assets.assets.common import ASSET_GROUP
+from storyvid_assets.assets.schedules import channel_schedule
 from storyvid_assets.channels import load_channels
 from storyvid_assets.executors import run_executor
-from storyvid_assets.resources import build_resources
-from storyvid_assets.schedules import channel_schedule
+from storyvid_assets.resources.sets import build_resources
 from storyvid_assets.sensors import all_sensors
 
 ASSET_MODULES = [story, narration, images, music, videos, thumbnails, publishing, uploads, moderation]

@@ -240,6 +240,41 @@ class EpisodeThumbnails(Frozen):
 # --------------------------------------------------------------------------- publishing
 
 
+class StoryRequest(BaseModel):
+    """Everything a writer needs to write one episode."""
+
+    model_config = ConfigDict(frozen=True)
+
+    channel: str
+    channel_display_name: str
+    date: str  # ISO date of the partition
+    attempt: int = 1
+    language: str = "en"
+    audience: Audience = "general"
+    genres: list[str]
+    theme_pool: list[str]
+    min_words: int = 300
+    max_words: int = 500
+    min_scenes: int = 5
+    max_scenes: int = 10
+    provider_chain: list[str] | None = None  # cloud writers to try in order; None: the channel's providers.story
+
+
+class MetadataRequest(BaseModel):
+    """What a writer needs to write platform titles, descriptions and hashtags."""
+
+    model_config = ConfigDict(frozen=True)
+
+    story: Story
+    channel: str
+    channel_display_name: str
+    audience: Audience
+    platforms: list[str]
+    hashtags: list[str]
+    content_marker: str
+    provider_chain: list[str] | None = None  # cloud writers to try in order; None: the channel's providers.metadata
+
+
 class PlatformMetadataItem(Frozen):
     platform: Platform
     title: str

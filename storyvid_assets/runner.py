@@ -10,8 +10,8 @@ from typing import Any
 
 import dagster as dg
 
+from storyvid_assets.assets.partitions import episode_partition_key
 from storyvid_assets.definitions import build_definitions
-from storyvid_assets.partitions import episode_partition_key
 
 ProgressFn = Callable[[str, int, int], None]  # (step that finished, done, total)
 

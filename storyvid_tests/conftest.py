@@ -62,7 +62,7 @@ def redis_url() -> str:
 @pytest.fixture
 def episode_resources(storyvid_home: Path) -> dict[str, Any]:
     """The local resource set with small, fast render settings (full output sizes, draft quality, 10 fps)."""
-    from storyvid_assets.resources import local_resources
     from storyvid_assets.resources.renderer import FFmpegRenderer
+    from storyvid_assets.resources.sets import local_resources
 
     return local_resources(renderer=FFmpegRenderer(preset="draft", fps=10))

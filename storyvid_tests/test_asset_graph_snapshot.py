@@ -2,7 +2,8 @@
 
 Asset keys, dependencies, checks (and whether they block), kinds, pools, partitions, jobs, schedules,
 sensors and the resource keys of every ``STORYVID_ENV``. The snapshot is ``snapshots/asset_graph.json``;
-after a deliberate change, rewrite it with ``STORYVID_UPDATE_SNAPSHOT=1 pytest storyvid_tests/test_asset_graph_snapshot.py``.
+after a deliberate change, rewrite it with
+``STORYVID_UPDATE_SNAPSHOT=1 pytest storyvid_tests/test_asset_graph_snapshot.py``.
 """
 
 from __future__ import annotations

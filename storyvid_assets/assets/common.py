@@ -8,12 +8,12 @@ import dagster as dg
 from PIL import Image
 from pydantic import BaseModel, ConfigDict
 
-from storyvid_assets.catalog.repository import current_attempt
+from storyvid_assets.assets.partitions import episode_key
+from storyvid_assets.catalog.queries.episodes import current_attempt
 from storyvid_assets.channels import ChannelConfig, get_channel
 from storyvid_assets.models import MediaRef
-from storyvid_assets.partitions import episode_key
-from storyvid_assets.resources.catalog import CatalogResource
-from storyvid_assets.resources.media_store import MediaStore, media_key
+from storyvid_assets.resources.storage.catalog import CatalogResource
+from storyvid_assets.resources.storage.media_store import MediaStore, media_key
 
 ATTEMPT_TAG = "storyvid/attempt"
 ASSET_GROUP = "episode"

@@ -3,14 +3,14 @@
 import dagster as dg
 
 from storyvid_assets.assets.common import ASSET_GROUP, current_episode, inline_thumbnail_md
-from storyvid_assets.catalog.repository import record_media
+from storyvid_assets.assets.partitions import episode_partitions_def
+from storyvid_assets.catalog.queries.episodes import record_media
 from storyvid_assets.models import ImageStyle, SceneImage, SceneImages, Story
-from storyvid_assets.partitions import episode_partitions_def
-from storyvid_assets.providers.config import POOLS
-from storyvid_assets.providers.scope import attribute, episode_scope
-from storyvid_assets.resources.catalog import CatalogResource
+from storyvid_assets.provider_config import POOLS
 from storyvid_assets.resources.images import ImageProvider
-from storyvid_assets.resources.media_store import MediaStore
+from storyvid_assets.resources.scope import attribute, episode_scope
+from storyvid_assets.resources.storage.catalog import CatalogResource
+from storyvid_assets.resources.storage.media_store import MediaStore
 
 SCENE_IMAGE_SIZE = 2048  # square, so 16:9, 9:16 and 1:1 crops of 1920 px stay sharp
 

@@ -15,9 +15,10 @@ from typing import Any
 import dagster as dg
 from sqlalchemy import select
 
-from storyvid_assets.catalog.repository import upsert
-from storyvid_assets.catalog.review import LicenceEvidenceRow
-from storyvid_assets.catalog.schema import MediaAssetRow
+from storyvid_assets.assets.partitions import episode_key, episode_partitions_def
+from storyvid_assets.catalog.queries.episodes import upsert
+from storyvid_assets.catalog.tables.core import MediaAssetRow
+from storyvid_assets.catalog.tables.review import LicenceEvidenceRow
 from storyvid_assets.channels import ChannelConfig, get_channel
 from storyvid_assets.models import MusicBed, Narration, SceneImages, Story, count_words
 from storyvid_assets.moderation.audio import (
@@ -31,10 +32,9 @@ from storyvid_assets.moderation.audio import (
 from storyvid_assets.moderation.findings import Finding, blocking, findings_markdown, summary
 from storyvid_assets.moderation.images import ImageUnderCheck, check_images
 from storyvid_assets.moderation.policy import policy_for_channel, story_fields
-from storyvid_assets.partitions import episode_key, episode_partitions_def
-from storyvid_assets.resources.catalog import CatalogResource
-from storyvid_assets.resources.media_store import MediaStore, media_key
 from storyvid_assets.resources.moderation import ModerationProvider
+from storyvid_assets.resources.storage.catalog import CatalogResource
+from storyvid_assets.resources.storage.media_store import MediaStore, media_key
 from storyvid_assets.review.queue import open_review_item
 
 STORY_TEXT_CHECK = "story_text_policy"

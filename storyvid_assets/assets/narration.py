@@ -3,14 +3,14 @@
 import dagster as dg
 
 from storyvid_assets.assets.common import ASSET_GROUP, current_episode, media_metadata
-from storyvid_assets.catalog.repository import record_media
+from storyvid_assets.assets.partitions import episode_partitions_def
+from storyvid_assets.catalog.queries.episodes import record_media
 from storyvid_assets.models import Narration, Story
-from storyvid_assets.partitions import episode_partitions_def
-from storyvid_assets.providers.config import POOLS
-from storyvid_assets.providers.scope import provider_scope
-from storyvid_assets.resources.catalog import CatalogResource
-from storyvid_assets.resources.media_store import MediaStore
+from storyvid_assets.provider_config import POOLS
+from storyvid_assets.resources.scope import provider_scope
 from storyvid_assets.resources.speech import SpeechProvider
+from storyvid_assets.resources.storage.catalog import CatalogResource
+from storyvid_assets.resources.storage.media_store import MediaStore
 from storyvid_assets.speech.captions import build_cues, to_srt, to_vtt
 
 

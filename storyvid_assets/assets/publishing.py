@@ -5,10 +5,12 @@ import hashlib
 import dagster as dg
 
 from storyvid_assets.assets.common import ASSET_GROUP, current_episode
-from storyvid_assets.catalog.repository import record_post, set_episode_status
+from storyvid_assets.assets.partitions import episode_partitions_def
+from storyvid_assets.catalog.queries.episodes import record_post, set_episode_status
 from storyvid_assets.models import (
     EpisodeThumbnails,
     EpisodeVideos,
+    MetadataRequest,
     Narration,
     PlatformMetadata,
     PlatformPost,
@@ -18,13 +20,12 @@ from storyvid_assets.models import (
     Story,
     Thumbnail,
 )
-from storyvid_assets.partitions import episode_partitions_def
-from storyvid_assets.providers.config import POOLS
-from storyvid_assets.providers.scope import attribute, episode_scope
-from storyvid_assets.resources.catalog import CatalogResource
-from storyvid_assets.resources.media_store import MediaStore
+from storyvid_assets.provider_config import POOLS
 from storyvid_assets.resources.publisher import Publisher
-from storyvid_assets.resources.story_writer import MetadataRequest, StoryWriter
+from storyvid_assets.resources.scope import attribute, episode_scope
+from storyvid_assets.resources.storage.catalog import CatalogResource
+from storyvid_assets.resources.storage.media_store import MediaStore
+from storyvid_assets.resources.story import StoryWriter
 from storyvid_assets.review.gate import require_cleared
 
 

@@ -3,14 +3,14 @@
 import dagster as dg
 
 from storyvid_assets.assets.common import ASSET_GROUP, Episode, current_episode
-from storyvid_assets.catalog.repository import record_media, record_story, set_episode_status
-from storyvid_assets.models import Story
-from storyvid_assets.partitions import episode_partitions_def
-from storyvid_assets.providers.config import POOLS
-from storyvid_assets.providers.scope import provider_scope
-from storyvid_assets.resources.catalog import CatalogResource
-from storyvid_assets.resources.media_store import MediaStore
-from storyvid_assets.resources.story_writer import StoryRequest, StoryWriter
+from storyvid_assets.assets.partitions import episode_partitions_def
+from storyvid_assets.catalog.queries.episodes import record_media, record_story, set_episode_status
+from storyvid_assets.models import Story, StoryRequest
+from storyvid_assets.provider_config import POOLS
+from storyvid_assets.resources.scope import provider_scope
+from storyvid_assets.resources.storage.catalog import CatalogResource
+from storyvid_assets.resources.storage.media_store import MediaStore
+from storyvid_assets.resources.story import StoryWriter
 from storyvid_assets.story.script import find_script, parse_script, word_bound_warning
 
 

@@ -7,12 +7,12 @@ import dagster as dg
 from PIL import Image
 
 from storyvid_assets.assets.common import ASSET_GROUP, current_episode, inline_thumbnail_md
-from storyvid_assets.catalog.repository import record_media
+from storyvid_assets.assets.partitions import episode_partitions_def
+from storyvid_assets.catalog.queries.episodes import record_media
 from storyvid_assets.models import EpisodeThumbnails, SceneImages, Story, Thumbnail
-from storyvid_assets.partitions import episode_partitions_def
 from storyvid_assets.render.thumbnail import THUMBNAIL_SPECS, encode_jpeg, make_thumbnail, striking_score
-from storyvid_assets.resources.catalog import CatalogResource
-from storyvid_assets.resources.media_store import MediaStore
+from storyvid_assets.resources.storage.catalog import CatalogResource
+from storyvid_assets.resources.storage.media_store import MediaStore
 
 VARIANTS = ("a", "b")
 

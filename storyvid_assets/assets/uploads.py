@@ -14,6 +14,11 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from storyvid_assets.assets.common import ASSET_GROUP, Episode, current_episode
+from storyvid_assets.assets.partitions import episode_partitions_def
+from storyvid_assets.distribution.licence import licence_findings
+from storyvid_assets.distribution.plan import plan_uploads
+from storyvid_assets.distribution.publish import PublishEnv, publish_target
+from storyvid_assets.distribution.state import open_alert_for_episode
 from storyvid_assets.models import (
     EpisodeThumbnails,
     EpisodeVideos,
@@ -24,14 +29,9 @@ from storyvid_assets.models import (
     UploadOutcome,
     Uploads,
 )
-from storyvid_assets.partitions import episode_partitions_def
-from storyvid_assets.platforms.licence import licence_findings
-from storyvid_assets.platforms.plan import plan_uploads
-from storyvid_assets.platforms.publish import PublishEnv, publish_target
-from storyvid_assets.platforms.state import open_alert_for_episode
-from storyvid_assets.resources.catalog import CatalogResource
-from storyvid_assets.resources.media_store import MediaStore
 from storyvid_assets.resources.platforms import PlatformClient
+from storyvid_assets.resources.storage.catalog import CatalogResource
+from storyvid_assets.resources.storage.media_store import MediaStore
 from storyvid_assets.review.gate import require_cleared
 
 LIVE_RUN_STATUSES = {"QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING"}

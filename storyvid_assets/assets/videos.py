@@ -12,7 +12,8 @@ from pathlib import Path
 import dagster as dg
 
 from storyvid_assets.assets.common import ASSET_GROUP, Episode, current_episode, inline_thumbnail_md
-from storyvid_assets.catalog.repository import record_media, record_video
+from storyvid_assets.assets.partitions import episode_partitions_def
+from storyvid_assets.catalog.queries.episodes import record_media, record_video
 from storyvid_assets.models import (
     FORMAT_SIZES,
     EpisodeVideos,
@@ -24,16 +25,15 @@ from storyvid_assets.models import (
     Story,
     format_slug,
 )
-from storyvid_assets.partitions import episode_partitions_def
 from storyvid_assets.render.audio import MixedAudio
 from storyvid_assets.render.captions import build_ass
 from storyvid_assets.render.engine import FormatRender
 from storyvid_assets.render.probe import frame_jpeg, probe_media
 from storyvid_assets.render.qc import QCExpectations, inspect_video
 from storyvid_assets.render.timeline import Timeline, build_timeline
-from storyvid_assets.resources.catalog import CatalogResource
-from storyvid_assets.resources.media_store import MediaStore
 from storyvid_assets.resources.renderer import Renderer
+from storyvid_assets.resources.storage.catalog import CatalogResource
+from storyvid_assets.resources.storage.media_store import MediaStore
 from storyvid_assets.review.gate import require_cleared
 
 VIDEO_QC_CHECK = "video_qc"

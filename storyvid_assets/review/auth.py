@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from storyvid_assets.catalog.review import ReviewSessionRow, ReviewUserRow
+from storyvid_assets.catalog.tables.review import ReviewSessionRow, ReviewUserRow
 from storyvid_assets.review.queue import ROLES, Conflict, ReviewError, audit
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1

@@ -16,7 +16,7 @@ import dagster as dg
 
 from storyvid_assets.catalog.db import migrate, session_scope
 from storyvid_assets.errors import StoryVidError
-from storyvid_assets.resources.media_store import MediaStore
+from storyvid_assets.resources.storage.media_store import MediaStore
 from storyvid_assets.review import auth
 from storyvid_assets.review.queue import STATUSES, ReviewError, decide, get_item, list_items
 from storyvid_assets.review.views import item_view
@@ -27,7 +27,7 @@ CLI_ROLE = "admin"
 
 def catalog_url() -> str:
     """The catalog URL of the current environment, with an EnvVar resolved."""
-    from storyvid_assets.resources import catalog_resource
+    from storyvid_assets.resources.sets import catalog_resource
 
     url = catalog_resource().url
     resolved = url.get_value() if isinstance(url, dg.EnvVar) else url
@@ -38,7 +38,7 @@ def catalog_url() -> str:
 
 
 def media_store() -> MediaStore:
-    from storyvid_assets.resources import build_resources
+    from storyvid_assets.resources.sets import build_resources
 
     return build_resources()["media_store"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dagster as dg
 
 from storyvid_assets.assets.common import Episode
-from storyvid_assets.resources.catalog import CatalogResource
+from storyvid_assets.resources.storage.catalog import CatalogResource
 from storyvid_assets.review.queue import unresolved_items
 
 

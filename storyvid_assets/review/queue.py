@@ -17,7 +17,7 @@ from typing import Any, Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storyvid_assets.catalog.review import ReviewAuditRow, ReviewDecisionRow, ReviewItemRow
+from storyvid_assets.catalog.tables.review import ReviewAuditRow, ReviewDecisionRow, ReviewItemRow
 from storyvid_assets.errors import StoryVidError
 from storyvid_assets.moderation.findings import Finding
 

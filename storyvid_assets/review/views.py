@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storyvid_assets.catalog.review import ReviewAuditRow, ReviewDecisionRow, ReviewItemRow
-from storyvid_assets.catalog.schema import MediaAssetRow, StoryRow, VideoRow
-from storyvid_assets.resources.media_store import MediaStore
+from storyvid_assets.catalog.tables.core import MediaAssetRow, StoryRow, VideoRow
+from storyvid_assets.catalog.tables.review import ReviewAuditRow, ReviewDecisionRow, ReviewItemRow
+from storyvid_assets.resources.storage.media_store import MediaStore
 from storyvid_assets.review.queue import MAX_REJECTIONS, audit_for, decisions_for, rejection_count
 
 STORY_TEXT_LIMIT = 20_000

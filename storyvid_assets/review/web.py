@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
 from storyvid_assets.catalog.db import migrate, session_scope
-from storyvid_assets.resources.media_store import MediaStore
+from storyvid_assets.resources.storage.media_store import MediaStore
 from storyvid_assets.review import auth
 from storyvid_assets.review.queue import STATUSES, ReviewError, allowed_actions, decide, get_item, list_items
 from storyvid_assets.review.views import item_view, media_row

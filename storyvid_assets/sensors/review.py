@@ -19,11 +19,11 @@ import dagster as dg
 from sqlalchemy.orm import Session
 
 from storyvid_assets.assets.common import ASSET_GROUP, ATTEMPT_TAG
+from storyvid_assets.assets.partitions import episode_partition_key
 from storyvid_assets.catalog.db import migrate
-from storyvid_assets.catalog.repository import current_attempt, set_episode_status
-from storyvid_assets.catalog.review import ReviewDecisionRow, ReviewItemRow
-from storyvid_assets.partitions import episode_partition_key
-from storyvid_assets.resources.catalog import CatalogResource
+from storyvid_assets.catalog.queries.episodes import current_attempt, set_episode_status
+from storyvid_assets.catalog.tables.review import ReviewDecisionRow, ReviewItemRow
+from storyvid_assets.resources.storage.catalog import CatalogResource
 from storyvid_assets.review.queue import MAX_REJECTIONS, get_item, pending_decisions, record_dispatch, rejection_count
 
 SENSOR_ACTOR = "sensor:review_decisions_sensor"

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 import dagster as dg
 from sqlalchemy import select
 
+from storyvid_assets.assets.partitions import episode_partition_key
 from storyvid_assets.catalog.db import migrate, session_scope
-from storyvid_assets.catalog.schema import PlatformUploadRow
-from storyvid_assets.partitions import episode_partition_key
-from storyvid_assets.platforms.quota import aware
-from storyvid_assets.resources.catalog import CatalogResource
+from storyvid_assets.catalog.tables.core import PlatformUploadRow
+from storyvid_assets.distribution.quota import aware
+from storyvid_assets.resources.storage.catalog import CatalogResource
 
 UPLOADS_KEY = dg.AssetKey("uploads")
 RESUME_INTERVAL_S = 300

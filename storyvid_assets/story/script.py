@@ -13,8 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from storyvid_assets.errors import ConfigError
-from storyvid_assets.models import Character, Scene, Story, count_words
-from storyvid_assets.resources.story_writer import StoryRequest
+from storyvid_assets.models import Character, Scene, Story, StoryRequest, count_words
 from storyvid_assets.story import vocabulary as v
 
 MIN_SCRIPT_WORDS = 40

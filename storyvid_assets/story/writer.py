@@ -19,8 +19,7 @@ from math import gcd
 from typing import TypeVar
 
 from storyvid_assets.errors import ConfigError, ProviderError
-from storyvid_assets.models import Character, Scene, Story, count_words
-from storyvid_assets.resources.story_writer import StoryRequest
+from storyvid_assets.models import Character, Scene, Story, StoryRequest, count_words
 from storyvid_assets.story import vocabulary as v
 
 SLOT_RE = re.compile(r"\{([A-Za-z_0-9]+)\}")

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import func, select
 
 from storyvid_assets.catalog.db import session_scope
-from storyvid_assets.catalog.schema import MediaAssetRow, PlatformUploadRow, StoryRow, VideoRow
+from storyvid_assets.catalog.tables.core import MediaAssetRow, PlatformUploadRow, StoryRow, VideoRow
 from storyvid_assets.channels import get_channel
 from storyvid_assets.models import EpisodeVideos, Narration, Publication, Story
-from storyvid_assets.resources.media_store import sha256_file
+from storyvid_assets.resources.storage.media_store import sha256_file
 from storyvid_assets.speech.captions import parse_srt
 from storyvid_tests.probe import probe
 
@@ -44,8 +44,8 @@ class Episode:
 
 @pytest.fixture(scope="module")
 def episode(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Episode]:
-    from storyvid_assets.resources import local_resources
     from storyvid_assets.resources.renderer import FFmpegRenderer
+    from storyvid_assets.resources.sets import local_resources
     from storyvid_assets.runner import run_episode
 
     home = tmp_path_factory.mktemp("home")

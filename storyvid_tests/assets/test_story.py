@@ -6,10 +6,10 @@ from typing import Any
 import dagster as dg
 
 from storyvid_assets.assets.common import ATTEMPT_TAG
+from storyvid_assets.assets.partitions import episode_partition_key
 from storyvid_assets.assets.story import story
 from storyvid_assets.models import Story
-from storyvid_assets.partitions import episode_partition_key
-from storyvid_assets.resources import local_resources
+from storyvid_assets.resources.sets import local_resources
 
 SCRIPT = "# The Owl Who Counted Stars\n\n" + "\n\n".join(
     f"Paragraph {i}: the little owl named Hoot watched the moon over the quiet forest and counted the stars "

@@ -14,11 +14,13 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from storyvid_assets.assets.partitions import episode_partition_key, episode_partitions_def
 from storyvid_assets.assets.uploads import uploads
 from storyvid_assets.catalog.db import migrate, session_scope
-from storyvid_assets.catalog.distribution import DistributionAlertRow
-from storyvid_assets.catalog.repository import record_media
-from storyvid_assets.catalog.schema import PlatformUploadRow
+from storyvid_assets.catalog.queries.episodes import record_media
+from storyvid_assets.catalog.tables.core import PlatformUploadRow
+from storyvid_assets.catalog.tables.distribution import DistributionAlertRow
+from storyvid_assets.distribution.retry import reset_breakers
 from storyvid_assets.models import (
     EpisodeThumbnails,
     EpisodeVideos,
@@ -32,14 +34,12 @@ from storyvid_assets.models import (
     Thumbnail,
     Uploads,
 )
-from storyvid_assets.partitions import episode_partition_key, episode_partitions_def
-from storyvid_assets.platforms.retry import reset_breakers
-from storyvid_assets.resources.catalog import CatalogResource
-from storyvid_assets.resources.manifest_io import ManifestIOManager, manifest_key
-from storyvid_assets.resources.media_store import LocalMediaStore
 from storyvid_assets.resources.platforms import PLATFORM_CLIENTS, PLATFORM_RESOURCE_KEYS
+from storyvid_assets.resources.storage.catalog import CatalogResource
+from storyvid_assets.resources.storage.manifest_io import ManifestIOManager, manifest_key
+from storyvid_assets.resources.storage.media_store import LocalMediaStore
+from storyvid_tests.distribution.conftest import FakeClock, client_for, new_fake, render_test_video
 from storyvid_tests.fakes.platform_server import PlatformFake
-from storyvid_tests.platforms.conftest import FakeClock, client_for, new_fake, render_test_video
 
 DATE = "2026-11-25"
 PARTITION = episode_partition_key("bedtime", DATE)
@@ -260,7 +260,7 @@ def test_platforms_without_credentials_are_skipped_with_a_clear_message(
 
 def test_licence_gate_blocks_every_upload(episode: dict[str, Any], fakes: dict[str, PlatformFake]) -> None:
     with session_scope(episode["catalog"].url) as session:
-        from storyvid_assets.catalog.schema import MediaAssetRow
+        from storyvid_assets.catalog.tables.core import MediaAssetRow
 
         row = session.scalars(select(MediaAssetRow).filter_by(asset="music")).one()
         row.details = {}  # the evidence never reached the catalog

@@ -10,16 +10,16 @@ import dagster as dg
 import pytest
 from PIL import Image
 
+from storyvid_assets.assets.partitions import episode_partitions_def
 from storyvid_assets.assets.thumbnails import thumbnail
 from storyvid_assets.assets.videos import VIDEO_QC_CHECK, video_qc, videos
 from storyvid_assets.models import FORMAT_SIZES, EpisodeThumbnails, EpisodeVideos, MediaRef, MusicBed, SceneImages
-from storyvid_assets.partitions import episode_partitions_def
-from storyvid_assets.render.samples import synthetic_episode
-from storyvid_assets.resources.catalog import CatalogResource
-from storyvid_assets.resources.manifest_io import ManifestIOManager, manifest_key
-from storyvid_assets.resources.media_store import LocalMediaStore
 from storyvid_assets.resources.renderer import FFmpegRenderer
+from storyvid_assets.resources.storage.catalog import CatalogResource
+from storyvid_assets.resources.storage.manifest_io import ManifestIOManager, manifest_key
+from storyvid_assets.resources.storage.media_store import LocalMediaStore
 from storyvid_tests.probe import probe
+from storyvid_tests.samples import synthetic_episode
 
 PARTITION = "midnight|2026-11-21"  # 9:16 and 16:9
 DURATION = 12.04  # not a whole number of frames at 10 fps: cues must still end inside the video

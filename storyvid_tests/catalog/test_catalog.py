@@ -7,9 +7,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
 
-from storyvid_assets.catalog import repository as repo
 from storyvid_assets.catalog.db import get_engine, head_revisions, migrate, session_scope
-from storyvid_assets.catalog.schema import Base, PlatformUploadRow, StoryRow
+from storyvid_assets.catalog.queries import episodes as repo
+from storyvid_assets.catalog.tables.core import Base, PlatformUploadRow, StoryRow
 from storyvid_assets.models import Character, PlatformPost, Scene, Story
 
 

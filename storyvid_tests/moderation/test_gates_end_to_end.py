@@ -16,14 +16,14 @@ from sqlalchemy import select
 
 from storyvid_assets.assets.common import ATTEMPT_TAG
 from storyvid_assets.assets.moderation import SCENE_IMAGES_CHECK, STORY_TEXT_CHECK
+from storyvid_assets.assets.partitions import episode_partition_key
 from storyvid_assets.catalog.db import session_scope
-from storyvid_assets.catalog.repository import current_attempt
-from storyvid_assets.catalog.review import LicenceEvidenceRow, ReviewItemRow
+from storyvid_assets.catalog.queries.episodes import current_attempt
+from storyvid_assets.catalog.tables.review import LicenceEvidenceRow, ReviewItemRow
 from storyvid_assets.definitions import build_definitions
-from storyvid_assets.models import ImageStyle, Story
-from storyvid_assets.partitions import episode_partition_key
+from storyvid_assets.models import ImageStyle, Story, StoryRequest
 from storyvid_assets.resources.images import GeneratedImage, ImageProvider
-from storyvid_assets.resources.story_writer import LocalStoryWriter, StoryRequest
+from storyvid_assets.resources.story import LocalStoryWriter
 from storyvid_assets.review.queue import decide
 from storyvid_assets.runner import run_episode
 from storyvid_assets.sensors.review import review_decisions_sensor
@@ -64,8 +64,8 @@ class FlatGreyImages(ImageProvider):
 
 
 def resources(**overrides: Any) -> dict[str, Any]:
-    from storyvid_assets.resources import local_resources
     from storyvid_assets.resources.renderer import FFmpegRenderer
+    from storyvid_assets.resources.sets import local_resources
 
     return local_resources(
         renderer=FFmpegRenderer(preset="draft", fps=10), **{"story_writer": ShortStories(), **overrides}

@@ -7,10 +7,10 @@ from datetime import date, timedelta
 import pytest
 
 from storyvid_assets.channels import ChannelConfig, ModerationSettings, load_channels
-from storyvid_assets.models import Character, Scene, Story
+from storyvid_assets.models import Character, Scene, Story, StoryRequest
 from storyvid_assets.moderation.findings import Finding
 from storyvid_assets.moderation.policy import TextPolicy, build_policy, policy_for_channel, scan_story, scan_text
-from storyvid_assets.resources.story_writer import LocalStoryWriter, StoryRequest
+from storyvid_assets.resources.story import LocalStoryWriter
 
 GENERAL = build_policy(ModerationSettings(), "general")
 KIDS = build_policy(ModerationSettings(), "kids")

@@ -9,7 +9,7 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from storyvid_assets.resources import build_resources
+from storyvid_assets.resources.sets import build_resources
 from storyvid_tests.production.conftest import ProductionEnv, admin_client
 from storyvid_tests.production.tiny_graph import tiny_line, tiny_stats
 

@@ -8,16 +8,16 @@ import dagster as dg
 import pytest
 
 from storyvid_assets.errors import ConfigError
-from storyvid_assets.resources import (
+from storyvid_assets.resources.sets import (
     RESOURCE_SETS,
     build_resources,
     local_resources,
     production_resources,
     production_storage_resources,
 )
-from storyvid_assets.resources.manifest_io import ManifestIOManager
-from storyvid_assets.resources.media_store import LocalMediaStore
-from storyvid_assets.resources.s3_media_store import S3MediaStore
+from storyvid_assets.resources.storage.manifest_io import ManifestIOManager
+from storyvid_assets.resources.storage.media_store import LocalMediaStore
+from storyvid_assets.resources.storage.s3_media_store import S3MediaStore
 
 PG_URL = "postgresql+psycopg2://storyvid:s3cret-pw@db.internal:5432/storyvid"
 

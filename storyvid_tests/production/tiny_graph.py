@@ -12,11 +12,11 @@ import os
 import dagster as dg
 from pydantic import BaseModel
 
+from storyvid_assets.assets.partitions import episode_key
 from storyvid_assets.executors import run_executor
 from storyvid_assets.models import MediaRef
-from storyvid_assets.partitions import episode_key
-from storyvid_assets.resources import production_storage_resources
-from storyvid_assets.resources.media_store import MediaStore, media_key
+from storyvid_assets.resources.sets import production_storage_resources
+from storyvid_assets.resources.storage.media_store import MediaStore, media_key
 
 TINY_PARTITIONS = dg.MultiPartitionsDefinition(
     {

@@ -12,8 +12,8 @@ from storyvid_assets.audio.wav import encode_wav
 from storyvid_assets.render.audio import mix_audio
 from storyvid_assets.render.ffmpeg import FFmpegError, ffmpeg_exe
 from storyvid_assets.render.probe import measure_loudness
-from storyvid_assets.render.samples import music_wav, speech_like_wav, synthetic_timings
 from storyvid_assets.render.timeline import AudioMix
+from storyvid_tests.samples import music_wav, speech_like_wav, synthetic_timings
 
 RATE = 22050
 

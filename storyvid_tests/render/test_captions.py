@@ -22,8 +22,8 @@ from storyvid_assets.render.captions import (
 )
 from storyvid_assets.render.engine import fonts_dir
 from storyvid_assets.render.ffmpeg import filter_path, run_ffmpeg
-from storyvid_assets.render.samples import synthetic_timings
 from storyvid_assets.render.timeline import CaptionTrack, TitleCard
+from storyvid_tests.samples import synthetic_timings
 
 DURATION = 40.0
 

@@ -7,9 +7,9 @@ from pathlib import Path
 from storyvid_assets.channels import LookSettings
 from storyvid_assets.render.encoders import LIBX264, Encoder, _works, detect_encoder, encoder_for
 from storyvid_assets.render.engine import render_format_with_retry
-from storyvid_assets.render.samples import synthetic_episode
 from storyvid_assets.render.timeline import build_timeline
 from storyvid_tests.probe import probe
+from storyvid_tests.samples import synthetic_episode
 
 
 def test_detected_encoder_passes_a_real_test_encode() -> None:

@@ -15,7 +15,6 @@ from storyvid_assets.models import FORMAT_SIZES, SceneImage
 from storyvid_assets.render.compiler import scene_frames, total_frames, view_rect
 from storyvid_assets.render.encoders import LIBX264
 from storyvid_assets.render.engine import render_format
-from storyvid_assets.render.samples import synthetic_episode
 from storyvid_assets.render.timeline import (
     AudioMix,
     CaptionTrack,
@@ -27,6 +26,7 @@ from storyvid_assets.render.timeline import (
     choose_motion,
     motion_sequence,
 )
+from storyvid_tests.samples import synthetic_episode
 
 MOTIONS = ["zoom_in", "zoom_out", "pan_left", "pan_right", "pan_up", "pan_down"]
 

@@ -8,7 +8,7 @@ import pytest
 
 from storyvid_assets.catalog.db import migrate, session_scope
 from storyvid_assets.moderation.findings import Finding
-from storyvid_assets.resources.media_store import LocalMediaStore
+from storyvid_assets.resources.storage.media_store import LocalMediaStore
 from storyvid_assets.review import auth
 from storyvid_assets.review.queue import open_review_item
 

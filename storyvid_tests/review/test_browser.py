@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from storyvid_assets.catalog.db import session_scope
-from storyvid_assets.resources.media_store import LocalMediaStore
+from storyvid_assets.resources.storage.media_store import LocalMediaStore
 from storyvid_assets.review.queue import get_item
 from storyvid_tests.review.conftest import PASSWORDS, open_item
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from storyvid_assets.catalog.db import session_scope
-from storyvid_assets.catalog.review import ReviewAuditRow, ReviewDecisionRow, ReviewItemRow, ReviewUserRow
+from storyvid_assets.catalog.tables.review import ReviewAuditRow, ReviewDecisionRow, ReviewItemRow, ReviewUserRow
 from storyvid_assets.review import auth
 from storyvid_assets.review.queue import (
     BadNote,

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from storyvid_assets.assets.common import ATTEMPT_TAG
 from storyvid_assets.catalog.db import session_scope
-from storyvid_assets.catalog.repository import current_attempt, set_episode_status
-from storyvid_assets.catalog.review import ReviewAuditRow, ReviewDecisionRow
+from storyvid_assets.catalog.queries.episodes import current_attempt, set_episode_status
+from storyvid_assets.catalog.tables.review import ReviewAuditRow, ReviewDecisionRow
 from storyvid_assets.definitions import build_definitions
 from storyvid_assets.review.queue import decide, get_item
 from storyvid_assets.sensors.review import review_decisions_sensor
@@ -24,7 +24,7 @@ PARTITION = f"{CHANNEL}|{DATE}"
 
 @pytest.fixture
 def defs(storyvid_home: Path) -> dg.Definitions:
-    from storyvid_assets.resources import local_resources
+    from storyvid_assets.resources.sets import local_resources
 
     return build_definitions(local_resources())
 

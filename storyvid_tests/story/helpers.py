@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from storyvid_assets.channels import DEFAULT_CHANNELS_DIR, ChannelConfig, load_channel_file
-from storyvid_assets.resources.story_writer import StoryRequest
+from storyvid_assets.models import StoryRequest
 
 # Channels that exercise every genre and both audiences, beside the shipped ones.
 EXTRA_CHANNELS = [

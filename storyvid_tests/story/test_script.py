@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from storyvid_assets.errors import ConfigError
-from storyvid_assets.resources.story_writer import StoryRequest
+from storyvid_assets.models import StoryRequest
 from storyvid_assets.settings import REPO_ROOT
 from storyvid_assets.story import vocabulary
 from storyvid_assets.story.script import find_script, parse_script, word_bound_warning

@@ -8,8 +8,7 @@ import sys
 import pytest
 
 from storyvid_assets.errors import ConfigError
-from storyvid_assets.models import Story
-from storyvid_assets.resources.story_writer import StoryRequest
+from storyvid_assets.models import Story, StoryRequest
 from storyvid_assets.story import vocabulary
 from storyvid_assets.story.writer import generate_story, stable_seed
 from storyvid_tests.story.helpers import all_channels, dates, request_for, shipped_channels

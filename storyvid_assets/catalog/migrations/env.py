@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from storyvid_assets.catalog.schema import Base
+import storyvid_assets.catalog.tables  # noqa: F401  (registers every table)
+from storyvid_assets.catalog.base import Base
 
 config = context.config
 target_metadata = Base.metadata

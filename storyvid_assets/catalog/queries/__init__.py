@@ -1,0 +1,1 @@
+"""Catalog reads and writes, beside the tables they touch."""

@@ -1,0 +1,1 @@
+"""Platform protocol clients: each speaks one platform's own upload API (no Dagster here)."""

@@ -1,0 +1,414 @@
+"""YouTube Data API v3 through google-api-python-client: resumable ``videos.insert`` and ``thumbnails.set``.
+
+The client is built with ``build_from_document`` from the discovery document bundled with the library, its
+``rootUrl`` pointed at the configured base URL (a loopback fake in tests), over
+``AuthorizedHttp(credentials, http=build_http())`` (``build_http`` keeps 308 from being followed as a redirect;
+``AuthorizedHttp`` refreshes the token on 401 against the configured ``token_uri``).
+
+Handles saved in order: ``create_attempts`` → ``session_uri`` → ``uploaded_bytes`` after every chunk →
+``video_id`` → ``thumbnail``. An interrupted upload resumes from the byte the server acknowledged (a
+``bytes */size`` query); a session the server forgot (404) is started again, but only after the uploads
+playlist shows no video with this upload's marker. The SDK's own retries are off: ``retry.StepRunner`` does
+them, honouring ``Retry-After`` (which the SDK ignores).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from typing import Any
+
+from storyvid_assets.distribution.clients.base import UploadWork
+from storyvid_assets.distribution.errors import AuthExpired, HandleExpired, PlatformError, QuotaExhausted
+from storyvid_assets.distribution.quota import QuotaRule, quota_window
+from storyvid_assets.distribution.retry import parse_retry_after
+from storyvid_assets.models import PlatformPost, PostMetrics
+
+PLATFORM = "youtube"
+SCOPES = ["https://www.googleapis.com/auth/youtube.upload", "https://www.googleapis.com/auth/youtube.readonly"]
+CHUNK_MULTIPLE = 256 * 1024
+RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
+DEFAULT_COSTS = {
+    "videos.insert": 1600,
+    "thumbnails.set": 50,
+    "videos.list": 1,
+    "channels.list": 1,
+    "playlistItems.list": 1,
+}
+
+
+@dataclass(frozen=True)
+class YouTubeSettings:
+    base_url: str = "https://youtube.googleapis.com/"
+    token_uri: str = "https://oauth2.googleapis.com/token"
+    chunk_size: int = 8 * 1024 * 1024
+    daily_quota_units: int = 10_000
+    costs: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_COSTS))
+    category_id: str = "1"  # Film & Animation
+    timeout_s: float = 120.0
+
+    def quota_rule(self) -> QuotaRule:
+        return QuotaRule(PLATFORM, limit=self.daily_quota_units, unit="units", timezone="America/Los_Angeles")
+
+    def cost(self, method: str) -> int:
+        return int(self.costs.get(method, DEFAULT_COSTS.get(method, 1)))
+
+
+def discovery_document(base_url: str) -> dict[str, Any]:
+    """The bundled YouTube v3 discovery document with its ``rootUrl`` moved to ``base_url``."""
+    text = (resources.files("googleapiclient") / "discovery_cache" / "documents" / "youtube.v3.json").read_text()
+    doc = json.loads(text)
+    doc["rootUrl"] = base_url.rstrip("/") + "/"
+    return doc
+
+
+def error_reason(content: bytes | str) -> tuple[str, str]:
+    """(reason, message) from a Google error body."""
+    try:
+        error = json.loads(content).get("error") or {}
+    except (ValueError, AttributeError):
+        return "", str(content)[:200]
+    reasons = [e.get("reason", "") for e in error.get("errors") or []]
+    return (reasons[0] if reasons else str(error.get("status") or "")), str(error.get("message") or "")
+
+
+class YouTubeApi:
+    def __init__(
+        self, settings: YouTubeSettings, client_id: str, client_secret: str, refresh_token: str, now: Any
+    ) -> None:
+        self.settings = settings
+        self.now = now
+        from google.oauth2.credentials import Credentials
+
+        self.credentials = Credentials(
+            token=None,
+            refresh_token=refresh_token,
+            token_uri=settings.token_uri,
+            client_id=client_id,
+            client_secret=client_secret,
+            scopes=SCOPES,
+        )
+        self._service: Any = None
+        self._http: Any = None
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.http.close()
+
+    def service(self) -> tuple[Any, Any]:
+        if self._service is None:
+            import google_auth_httplib2
+            from googleapiclient.discovery import build_from_document
+            from googleapiclient.http import build_http
+
+            base = build_http()
+            base.timeout = self.settings.timeout_s
+            self._http = google_auth_httplib2.AuthorizedHttp(self.credentials, http=base)
+            self._service = build_from_document(discovery_document(self.settings.base_url), http=self._http)
+        return self._service, self._http
+
+    # ------------------------------------------------------------------ errors
+
+    def _error(self, step: str, status: int, content: bytes | str, headers: Any, now: datetime) -> PlatformError:
+        reason, message = error_reason(content)
+        retry_after = parse_retry_after(headers.get("retry-after") if headers else None, now)
+        if status == 403 and reason == "quotaExceeded":
+            resume = quota_window(self.settings.quota_rule(), now)[1]
+            return QuotaExhausted(
+                PLATFORM, step, f"daily quota exceeded ({message})", resume_at=resume, status=status, code=reason
+            )
+        if status == 400 and reason == "uploadLimitExceeded":
+            return QuotaExhausted(
+                PLATFORM,
+                step,
+                f"channel upload limit reached ({message})",
+                resume_at=now + timedelta(hours=24),
+                status=status,
+                code=reason,
+            )
+        if status == 401:
+            return AuthExpired(PLATFORM, step, message or "token refused", status=status, code=reason)
+        if status in (404, 410) and step.startswith("upload"):
+            return HandleExpired(PLATFORM, step, "upload session no longer exists", status=status, code=reason)
+        retryable = status == 429 or status >= 500 or (status == 403 and reason in RATE_REASONS)
+        return PlatformError(
+            PLATFORM,
+            step,
+            message or f"HTTP {status}",
+            retryable=retryable,
+            status=status,
+            code=reason or None,
+            retry_after=retry_after,
+        )
+
+    def _call(self, step: str, call: Any) -> Any:
+        """Run an SDK call, mapping its errors (HttpError, RefreshError) to platform errors."""
+        from google.auth.exceptions import RefreshError
+        from googleapiclient.errors import HttpError
+
+        try:
+            return call()
+        except HttpError as exc:
+            raise self._error(step, exc.resp.status, exc.content, exc.resp, self.now()) from exc
+        except RefreshError as exc:
+            raise PlatformError(
+                PLATFORM,
+                step,
+                f"token refresh refused ({exc.args[0] if exc.args else exc}); issue a new refresh token",
+                retryable=False,
+            ) from exc
+
+    def _spend(self, work: UploadWork, method: str) -> None:
+        rule = self.settings.quota_rule()
+        work.quota.spend(rule, work.options.account, self.settings.cost(method), method)
+
+    def _quota_refused(self, work: UploadWork, exc: QuotaExhausted) -> QuotaExhausted:
+        if exc.code == "quotaExceeded":
+            work.quota.mark_exhausted(self.settings.quota_rule(), work.options.account, until=exc.resume_at)
+        return exc
+
+    # ------------------------------------------------------------------ publish
+
+    def publish(self, work: UploadWork) -> PlatformPost:
+        try:
+            video = self._video(work)
+            self._thumbnail(work, video["id"])
+        except QuotaExhausted as exc:
+            raise self._quota_refused(work, exc) from exc
+        return self._post(work, video)
+
+    def _video(self, work: UploadWork) -> dict[str, Any]:
+        journal = work.journal
+        for _ in range(3):  # a session the server forgot is replaced at most twice
+            try:
+                if journal.get("video_id"):
+                    return {"id": journal.get("video_id"), "status": journal.get("video_status", {})}
+                if journal.get("session_uri"):
+                    return self._upload(work, resume=True)
+                if journal.get("create_attempts") and (found := self._find_marker(work)):
+                    journal.save("found_by_marker", video_id=found["id"], video_status=found.get("status", {}))
+                    return found
+                return self._upload(work, resume=False)
+            except HandleExpired as exc:
+                work.log(f"youtube: {exc}; looking for the video before starting again")
+                journal.reset(str(exc), keep=("create_attempts",))
+        raise PlatformError(PLATFORM, "upload", "upload sessions kept expiring; giving up", retryable=False)
+
+    def _body(self, work: UploadWork) -> dict[str, Any]:
+        meta = work.item.metadata
+        status: dict[str, Any] = {
+            "privacyStatus": work.options.privacy,
+            "selfDeclaredMadeForKids": meta.made_for_kids,
+            "containsSyntheticMedia": meta.contains_synthetic_media,
+        }
+        if work.options.publish_at:
+            status |= {
+                "privacyStatus": "private",
+                "publishAt": work.options.publish_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            }
+        return {
+            "snippet": {
+                "title": work.text.title,
+                "description": work.text.text,
+                "tags": list(work.text.tags),
+                "categoryId": self.settings.category_id,
+                "defaultLanguage": meta.language,
+            },
+            "status": status,
+        }
+
+    def _request(self, work: UploadWork) -> Any:
+        from googleapiclient.http import MediaFileUpload
+
+        class ChunkedFileUpload(MediaFileUpload):
+            """Chunks read as bytes, so a re-sent request (token refresh, httplib2's retry) carries the chunk."""
+
+            def has_stream(self) -> bool:
+                return False
+
+        chunk = max(CHUNK_MULTIPLE, self.settings.chunk_size // CHUNK_MULTIPLE * CHUNK_MULTIPLE)
+        media = ChunkedFileUpload(str(work.path), mimetype="video/mp4", chunksize=chunk, resumable=True)
+        service, _ = self.service()
+        return service.videos().insert(part="snippet,status", body=self._body(work), media_body=media)
+
+    def _upload(self, work: UploadWork, resume: bool) -> dict[str, Any]:
+        journal = work.journal
+        _, http = self.service()
+        request = self._request(work)
+        if resume:
+            request.resumable_uri = journal.get("session_uri")
+            done = work.steps.run(
+                "upload status", lambda: self._call("upload status", lambda: self._query(http, request, work.size))
+            )
+            if done is not None:
+                return self._uploaded(work, done)
+        else:
+            self._spend(work, "videos.insert")
+            journal.save("create", create_attempts=work.bump("create_attempts"))
+            session_uri = work.steps.run(
+                "upload start", lambda: self._call("upload start", lambda: self._start(http, request, work.size))
+            )
+            journal.save("session", session_uri=session_uri, uploaded_bytes=0)
+            request.resumable_uri = session_uri
+        response = None
+        while response is None:
+            status, response = work.steps.run(
+                "upload chunk", lambda: self._call("upload chunk", lambda: request.next_chunk(http=http))
+            )
+            if status is not None:
+                journal.save("chunk", uploaded_bytes=status.resumable_progress)
+        return self._uploaded(work, response)
+
+    def _uploaded(self, work: UploadWork, video: dict[str, Any]) -> dict[str, Any]:
+        work.journal.save(
+            "uploaded", video_id=video["id"], uploaded_bytes=work.size, video_status=video.get("status", {})
+        )
+        return video
+
+    @staticmethod
+    def _start(http: Any, request: Any, size: int) -> str:
+        """Open the resumable session (what the SDK's first ``next_chunk`` does), so its URI is saved first."""
+        from googleapiclient.errors import HttpError
+
+        headers = dict(request.headers)
+        headers |= {
+            "X-Upload-Content-Type": request.resumable.mimetype(),
+            "X-Upload-Content-Length": str(size),
+            "content-length": str(request.body_size),
+        }
+        resp, content = http.request(request.uri, method=request.method, body=request.body, headers=headers)
+        if resp.status == 200 and "location" in resp:
+            return str(resp["location"])
+        raise HttpError(resp, content, uri=request.uri)
+
+    @staticmethod
+    def _query(http: Any, request: Any, size: int) -> dict[str, Any] | None:
+        """Ask the session how many bytes it has; the video when the upload had already finished."""
+        from googleapiclient.errors import HttpError
+
+        resp, content = http.request(
+            request.resumable_uri, "PUT", headers={"Content-Range": f"bytes */{size}", "content-length": "0"}
+        )
+        if resp.status in (200, 201):
+            return json.loads(content)
+        if resp.status == 308:
+            request.resumable_progress = int(resp["range"].split("-")[1]) + 1 if "range" in resp else 0
+            return None
+        raise HttpError(resp, content, uri=request.resumable_uri)
+
+    def _find_marker(self, work: UploadWork) -> dict[str, Any] | None:
+        """The newest uploads of the channel, searched for this upload's marker (2 quota units)."""
+        service, http = self.service()
+        self._spend(work, "channels.list")
+        channels = work.steps.run(
+            "find marker",
+            lambda: self._call(
+                "find marker", lambda: service.channels().list(part="contentDetails", mine=True).execute(http=http)
+            ),
+        )
+        items = channels.get("items") or []
+        if not items:
+            return None
+        playlist = items[0]["contentDetails"]["relatedPlaylists"]["uploads"]
+        self._spend(work, "playlistItems.list")
+        uploads = work.steps.run(
+            "find marker",
+            lambda: self._call(
+                "find marker",
+                lambda: (
+                    service.playlistItems().list(part="snippet", playlistId=playlist, maxResults=50).execute(http=http)
+                ),
+            ),
+        )
+        for item in uploads.get("items") or []:
+            snippet = item.get("snippet") or {}
+            if work.options.marker in snippet.get("description", ""):
+                return {"id": snippet["resourceId"]["videoId"], "status": {}}
+        return None
+
+    def _thumbnail(self, work: UploadWork, video_id: str) -> None:
+        """Set the custom thumbnail; a refusal (e.g. an unverified channel) is noted, the video stays up."""
+        journal = work.journal
+        path = work.item.thumbnail_path
+        if not path or journal.get("thumbnail"):
+            return
+        from googleapiclient.http import MediaFileUpload
+
+        service, http = self.service()
+        mimetype = "image/png" if path.lower().endswith(".png") else "image/jpeg"
+        try:
+            self._spend(work, "thumbnails.set")
+            work.steps.run(
+                "thumbnail",
+                lambda: self._call(
+                    "thumbnail",
+                    lambda: (
+                        service.thumbnails()
+                        .set(videoId=video_id, media_body=MediaFileUpload(path, mimetype=mimetype))
+                        .execute(http=http)
+                    ),
+                ),
+            )
+        except QuotaExhausted as exc:
+            self._quota_refused(work, exc)
+            work.log(f"youtube: thumbnail for {video_id} waits for quota: {exc}")
+            journal.save("thumbnail", thumbnail_error=str(exc)[:300])
+            return
+        except PlatformError as exc:
+            work.log(f"youtube: thumbnail not set for {video_id}: {exc}")
+            journal.save("thumbnail", thumbnail="failed", thumbnail_error=str(exc)[:300])
+            return
+        journal.save("thumbnail", thumbnail="set")
+
+    def _post(self, work: UploadWork, video: dict[str, Any]) -> PlatformPost:
+        video_id = str(video["id"])
+        short = work.options.kind == "short"
+        url = f"https://www.youtube.com/shorts/{video_id}" if short else f"https://www.youtube.com/watch?v={video_id}"
+        upload_status = (video.get("status") or {}).get("uploadStatus")
+        status = (
+            "scheduled" if work.options.publish_at else ("published" if upload_status == "processed" else "processing")
+        )
+        return PlatformPost(platform=PLATFORM, format=work.item.format, post_id=video_id, url=url, status=status)
+
+    # ------------------------------------------------------------------ status & metrics
+
+    def _videos(self, ids: list[str], part: str) -> list[dict[str, Any]]:
+        service, http = self.service()
+        body = self._call("videos.list", lambda: service.videos().list(part=part, id=",".join(ids)).execute(http=http))
+        return list(body.get("items") or [])
+
+    def status(self, post: PlatformPost) -> PlatformPost:
+        items = self._videos([post.post_id], "status,processingDetails")
+        if not items:
+            return post.model_copy(update={"status": "failed"})
+        status = items[0].get("status") or {}
+        processing = (items[0].get("processingDetails") or {}).get("processingStatus")
+        if status.get("uploadStatus") in ("failed", "rejected", "deleted") or processing == "failed":
+            mapped = "failed"
+        elif status.get("publishAt") and status.get("privacyStatus") == "private":
+            mapped = "scheduled"
+        elif status.get("uploadStatus") == "processed" or processing == "succeeded":
+            mapped = "published"
+        else:
+            mapped = "processing"
+        return post.model_copy(update={"status": mapped})
+
+    def fetch_metrics(self, posts: list[PlatformPost], day: str) -> list[PostMetrics]:
+        out: list[PostMetrics] = []
+        ids = [p.post_id for p in posts]
+        for start in range(0, len(ids), 50):
+            for item in self._videos(ids[start : start + 50], "statistics"):
+                stats = item.get("statistics") or {}  # counts come back as strings
+                out.append(
+                    PostMetrics(
+                        platform=PLATFORM,
+                        post_id=str(item["id"]),
+                        day=day,
+                        views=int(stats.get("viewCount", 0)),
+                        likes=int(stats.get("likeCount", 0)),
+                        comments=int(stats.get("commentCount", 0)),
+                    )
+                )
+        return out

@@ -1,2 +1,0 @@
-"""Publishing helpers shared by every uploader: platform limits (``limits``), metadata (``metadata``) and
-the local library (``library``)."""

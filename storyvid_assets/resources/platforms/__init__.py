@@ -1,0 +1,293 @@
+"""Platform clients: one interface, one implementation per platform, secrets from the environment.
+
+Environment variables (all optional: a platform without its credentials is skipped with a clear message):
+
+- YouTube: ``YOUTUBE_CLIENT_ID``, ``YOUTUBE_CLIENT_SECRET``, ``YOUTUBE_REFRESH_TOKEN``
+- Instagram: ``INSTAGRAM_USER_ID``, ``INSTAGRAM_ACCESS_TOKEN`` (+ ``FACEBOOK_APP_ID``/``FACEBOOK_APP_SECRET`` to
+  refresh an expired token)
+- TikTok: ``TIKTOK_CLIENT_KEY``, ``TIKTOK_CLIENT_SECRET``, ``TIKTOK_REFRESH_TOKEN`` (+ ``TIKTOK_ACCESS_TOKEN``)
+- Facebook: ``FACEBOOK_PAGE_ID``, ``FACEBOOK_PAGE_TOKEN``, ``FACEBOOK_APP_ID`` (+ ``FACEBOOK_APP_SECRET``)
+
+Base URLs are configuration, so tests point the real clients at loopback fakes. The Google libraries are
+imported only when a YouTube upload runs, so the base install (``make demo``) does not need them.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import abstractmethod
+from collections.abc import Callable
+from contextlib import closing
+from typing import Any, ClassVar
+
+import dagster as dg
+from pydantic import Field
+
+from storyvid_assets.distribution.limits import PostText
+from storyvid_assets.distribution.quota import QuotaLedger
+from storyvid_assets.distribution.retry import Clock, RetryPolicy, StepRunner, SystemClock
+from storyvid_assets.distribution.state import UploadJournal
+from storyvid_assets.models import PlatformPost, PostKind, PostMetrics, PostOptions, PublishItem
+
+
+def secret_value(value: str) -> str:
+    """A config string as the code needs it: an unresolved ``EnvVar`` (used outside Dagster) is read now."""
+    return value.get_value() or "" if isinstance(value, dg.EnvVar) else value
+
+
+class PlatformClient(dg.ConfigurableResource):
+    """Publishes videos to one platform account, reports a post's status and fetches its metrics."""
+
+    platform: ClassVar[str]
+    required_env: ClassVar[dict[str, str]]  # field name -> environment variable that fills it
+    optional_env: ClassVar[dict[str, str]] = {}
+    format_kinds: ClassVar[dict[str, PostKind]]  # which kind of post each format becomes
+
+    max_attempts: int = Field(default=3, ge=1, le=10, description="Attempts per step")
+    base_delay_s: float = 2.0
+    max_delay_s: float = 60.0
+    retry_after_cap_s: float = 300.0
+    breaker_threshold: int = 5
+    breaker_cooldown_s: float = 600.0
+    poll_interval_s: float = 10.0
+    max_polls: int = 30
+
+    @classmethod
+    def from_env(cls, **config: Any) -> PlatformClient:
+        """The client with each secret field bound to its ``EnvVar`` when that variable is set (else empty)."""
+        env = {**cls.required_env, **cls.optional_env}
+        secrets = {name: dg.EnvVar(var) for name, var in env.items() if os.environ.get(var)}
+        return cls(**secrets, **config)
+
+    def missing_credentials(self) -> list[str]:
+        """Environment variables this platform needs that are not set."""
+        return [var for name, var in self.required_env.items() if not secret_value(getattr(self, name))]
+
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(
+            max_attempts=self.max_attempts,
+            base_delay_s=self.base_delay_s,
+            max_delay_s=self.max_delay_s,
+            retry_after_cap_s=self.retry_after_cap_s,
+        )
+
+    def kind_for(self, fmt: str) -> PostKind | None:
+        return self.format_kinds.get(fmt)
+
+    def publish(
+        self,
+        video: PublishItem,
+        options: PostOptions,
+        *,
+        text: PostText,
+        journal: UploadJournal,
+        steps: StepRunner,
+        quota: QuotaLedger,
+        clock: Clock,
+        log: Callable[[str], None],
+    ) -> PlatformPost:
+        """Publish ``video`` (resuming from the journal's handles) and return the post."""
+        from storyvid_assets.distribution.clients.base import UploadWork
+
+        work = UploadWork(
+            item=video, options=options, text=text, journal=journal, steps=steps, quota=quota, clock=clock, log=log
+        )
+        with closing(self.api(clock)) as api:
+            return api.publish(work)
+
+    def status(self, post: PlatformPost) -> PlatformPost:
+        """The post as the platform sees it now (processing, published, failed, ...)."""
+        with closing(self.api(SystemClock())) as api:
+            return api.status(post)
+
+    def fetch_metrics(self, posts: list[PlatformPost], day: str) -> list[PostMetrics]:
+        """Views, likes, comments and shares of ``posts`` as reported on ``day``."""
+        if not posts:
+            return []
+        with closing(self.api(SystemClock())) as api:
+            return api.fetch_metrics(posts, day)
+
+    @abstractmethod
+    def api(self, clock: Clock) -> Any:
+        """The platform's API client (``platforms.<name>``) built from this configuration."""
+
+
+class YouTubeClient(PlatformClient):
+    """YouTube Data API v3: resumable uploads, thumbnails, Shorts for 9:16; quota in units per Pacific day."""
+
+    platform: ClassVar[str] = "youtube"
+    required_env: ClassVar[dict[str, str]] = {
+        "client_id": "YOUTUBE_CLIENT_ID",
+        "client_secret": "YOUTUBE_CLIENT_SECRET",
+        "refresh_token": "YOUTUBE_REFRESH_TOKEN",
+    }
+    format_kinds: ClassVar[dict[str, PostKind]] = {"16:9": "video", "9:16": "short", "1:1": "video"}
+
+    client_id: str = ""
+    client_secret: str = ""
+    refresh_token: str = ""
+    base_url: str = "https://youtube.googleapis.com/"
+    token_uri: str = "https://oauth2.googleapis.com/token"
+    chunk_size: int = 8 * 1024 * 1024
+    daily_quota_units: int = 10_000
+    quota_costs: dict[str, int] = Field(
+        default_factory=lambda: {
+            "videos.insert": 1600,
+            "thumbnails.set": 50,
+            "videos.list": 1,
+            "channels.list": 1,
+            "playlistItems.list": 1,
+        }
+    )
+    category_id: str = "1"
+
+    def api(self, clock: Clock) -> Any:
+        from storyvid_assets.distribution.clients.youtube import YouTubeApi, YouTubeSettings
+
+        settings = YouTubeSettings(
+            base_url=self.base_url,
+            token_uri=self.token_uri,
+            chunk_size=self.chunk_size,
+            daily_quota_units=self.daily_quota_units,
+            costs=dict(self.quota_costs),
+            category_id=self.category_id,
+        )
+        return YouTubeApi(
+            settings,
+            secret_value(self.client_id),
+            secret_value(self.client_secret),
+            secret_value(self.refresh_token),
+            clock.now,
+        )
+
+
+class InstagramClient(PlatformClient):
+    """Instagram Reels (9:16) and optional feed posts (1:1); the publishing limit is read from the API."""
+
+    platform: ClassVar[str] = "instagram"
+    required_env: ClassVar[dict[str, str]] = {"user_id": "INSTAGRAM_USER_ID", "access_token": "INSTAGRAM_ACCESS_TOKEN"}
+    optional_env: ClassVar[dict[str, str]] = {"app_id": "FACEBOOK_APP_ID", "app_secret": "FACEBOOK_APP_SECRET"}
+    format_kinds: ClassVar[dict[str, PostKind]] = {"9:16": "reel", "1:1": "feed"}
+
+    user_id: str = ""
+    access_token: str = ""
+    app_id: str = ""
+    app_secret: str = ""
+    base_url: str = "https://graph.facebook.com"
+    api_version: str = "v23.0"
+    limit_recheck_s: float = 3600.0
+
+    def api(self, clock: Clock) -> Any:
+        from storyvid_assets.distribution.clients.instagram import InstagramApi, InstagramSettings
+
+        settings = InstagramSettings(
+            base_url=self.base_url,
+            api_version=self.api_version,
+            ig_user_id=secret_value(self.user_id),
+            poll_interval_s=self.poll_interval_s,
+            max_polls=self.max_polls,
+            limit_recheck_s=self.limit_recheck_s,
+        )
+        return InstagramApi(
+            settings,
+            secret_value(self.access_token),
+            secret_value(self.app_id),
+            secret_value(self.app_secret),
+            clock.now,
+        )
+
+
+class TikTokClient(PlatformClient):
+    """TikTok Content Posting API (direct post, FILE_UPLOAD in chunks), ``is_aigc`` set; a daily post cap."""
+
+    platform: ClassVar[str] = "tiktok"
+    required_env: ClassVar[dict[str, str]] = {
+        "client_key": "TIKTOK_CLIENT_KEY",
+        "client_secret": "TIKTOK_CLIENT_SECRET",
+        "refresh_token": "TIKTOK_REFRESH_TOKEN",
+    }
+    optional_env: ClassVar[dict[str, str]] = {"access_token": "TIKTOK_ACCESS_TOKEN"}
+    format_kinds: ClassVar[dict[str, PostKind]] = {"9:16": "video"}
+
+    client_key: str = ""
+    client_secret: str = ""
+    refresh_token: str = ""
+    access_token: str = ""
+    base_url: str = "https://open.tiktokapis.com"
+    chunk_size: int = 10 * 1024 * 1024
+    min_chunk: int = Field(default=5 * 1024 * 1024, description="TikTok's minimum chunk (5 MB)")
+    daily_post_cap: int = 15
+
+    def api(self, clock: Clock) -> Any:
+        from storyvid_assets.distribution.clients.tiktok import ChunkRules, TikTokApi, TikTokSettings
+
+        settings = TikTokSettings(
+            base_url=self.base_url,
+            chunk_size=self.chunk_size,
+            rules=ChunkRules(min_chunk=self.min_chunk),
+            poll_interval_s=self.poll_interval_s,
+            max_polls=self.max_polls,
+            daily_post_cap=self.daily_post_cap,
+        )
+        return TikTokApi(
+            settings,
+            secret_value(self.access_token),
+            secret_value(self.client_key),
+            secret_value(self.client_secret),
+            secret_value(self.refresh_token),
+            clock.now,
+        )
+
+
+class FacebookClient(PlatformClient):
+    """Facebook Page videos (16:9) and Reels (9:16) through the Graph API."""
+
+    platform: ClassVar[str] = "facebook"
+    required_env: ClassVar[dict[str, str]] = {
+        "page_id": "FACEBOOK_PAGE_ID",
+        "page_token": "FACEBOOK_PAGE_TOKEN",
+        "app_id": "FACEBOOK_APP_ID",
+    }
+    optional_env: ClassVar[dict[str, str]] = {"app_secret": "FACEBOOK_APP_SECRET"}
+    format_kinds: ClassVar[dict[str, PostKind]] = {"16:9": "video", "9:16": "reel"}
+
+    page_id: str = ""
+    page_token: str = ""
+    app_id: str = ""
+    app_secret: str = ""
+    base_url: str = "https://graph.facebook.com"
+    video_base_url: str = "https://graph-video.facebook.com"
+    api_version: str = "v23.0"
+    daily_video_cap: int = 50
+    daily_reel_cap: int = 30
+
+    def api(self, clock: Clock) -> Any:
+        from storyvid_assets.distribution.clients.facebook import FacebookApi, FacebookSettings
+
+        settings = FacebookSettings(
+            base_url=self.base_url,
+            video_base_url=self.video_base_url,
+            api_version=self.api_version,
+            page_id=secret_value(self.page_id),
+            app_id=secret_value(self.app_id),
+            poll_interval_s=self.poll_interval_s,
+            max_polls=self.max_polls,
+            daily_video_cap=self.daily_video_cap,
+            daily_reel_cap=self.daily_reel_cap,
+        )
+        return FacebookApi(settings, secret_value(self.page_token), secret_value(self.app_secret), clock.now)
+
+
+PLATFORM_CLIENTS: dict[str, type[PlatformClient]] = {
+    cls.platform: cls for cls in (YouTubeClient, InstagramClient, TikTokClient, FacebookClient)
+}
+PLATFORM_RESOURCE_KEYS = {name: f"{name}_client" for name in PLATFORM_CLIENTS}
+
+
+def platform_resources(**overrides: Any) -> dict[str, PlatformClient]:
+    """One client per platform, keyed ``<platform>_client``, with credentials from the environment."""
+    resources: dict[str, PlatformClient] = {
+        key: PLATFORM_CLIENTS[name].from_env() for name, key in PLATFORM_RESOURCE_KEYS.items()
+    }
+    resources.update(overrides)
+    return resources

@@ -1,0 +1,1 @@
+"""Storage resources: media stores (local folder, S3), the manifest IO manager and the catalog's one door."""
