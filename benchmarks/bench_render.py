@@ -23,6 +23,7 @@ import os
 import platform
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -38,6 +39,9 @@ from storyvid_assets.render.encoders import LIBX264, PRESETS, video_codec_args
 from storyvid_assets.render.ffmpeg import ffmpeg_exe
 from storyvid_assets.render.timeline import Timeline, build_timeline
 from storyvid_assets.resources.renderer import FFmpegRenderer
+
+# Run as a script (`make bench-render`): the render samples live in the test package, which is not installed.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from storyvid_tests.samples import synthetic_episode
 
 RESULTS = Path(__file__).resolve().parent / "results" / "render.json"

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import os
+from functools import cache
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from storyvid_assets.errors import ConfigError
 from storyvid_assets.models import FORMAT_SIZES, Audience, Platform, VoiceSettings
 from storyvid_assets.provider_config import ChannelProviders
+from storyvid_assets.settings import CHANNELS_DIR_ENV, REPO_ROOT, settings
+from storyvid_assets.yamlfile import FILE_FIELD, load_yaml_model
 
-CHANNELS_DIR_ENV = "STORYVID_CHANNELS_DIR"
-DEFAULT_CHANNELS_DIR = Path(__file__).resolve().parent.parent / "channels"
+DEFAULT_CHANNELS_DIR = REPO_ROOT / "channels"
 SLUG_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
 
 FIX_HINTS: dict[str, str] = {
@@ -193,34 +193,19 @@ class ChannelConfig(BaseModel):
 
 def channels_dir() -> Path:
     """Where channel files live: ``$STORYVID_CHANNELS_DIR`` or the repository's ``channels/``."""
-    return Path(os.environ.get(CHANNELS_DIR_ENV) or DEFAULT_CHANNELS_DIR)
+    return settings().channels_dir or DEFAULT_CHANNELS_DIR
 
 
-def _first_error(exc: ValidationError) -> tuple[str, str]:
-    err = exc.errors()[0]
-    field = ".".join(str(p) for p in err["loc"]) or "(file)"
-    return field, err["msg"]
+def channel_fix(field: str) -> str:
+    """How to repair ``field`` of a channel file."""
+    if field == FILE_FIELD:
+        return "write 'key: value' lines, see channels/bedtime.yaml"
+    return FIX_HINTS.get(field.split(".")[0], "see channels/bedtime.yaml for a complete example")
 
 
 def load_channel_file(path: Path) -> ChannelConfig:
     """Parse and validate one channel file; errors name the file, the field and the fix."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(str(path), "(file)", f"is not valid YAML ({exc})", "fix the YAML syntax") from exc
-    if not isinstance(raw, dict):
-        raise ConfigError(str(path), "(file)", "is not a mapping",
-                          "write 'key: value' lines, see channels/bedtime.yaml")
-    raw.setdefault("name", path.stem)
-    try:
-        channel = ChannelConfig.model_validate(raw)
-    except ValidationError as exc:
-        field, msg = _first_error(exc)
-        top = field.split(".")[0]
-        fix = FIX_HINTS.get(top, "see channels/bedtime.yaml for a complete example")
-        if msg.lower().startswith("field required"):
-            fix = f"add '{field}' to the file; " + fix
-        raise ConfigError(str(path), field, msg, fix) from exc
+    channel = load_yaml_model(path, ChannelConfig, channel_fix, defaults={"name": path.stem})
     if channel.name != path.stem:
         raise ConfigError(
             str(path), "name", f"{channel.name!r} differs from the file name {path.stem!r}",
@@ -230,8 +215,12 @@ def load_channel_file(path: Path) -> ChannelConfig:
 
 
 def load_channels(directory: Path | None = None) -> dict[str, ChannelConfig]:
-    """All channels in ``directory`` (default :func:`channels_dir`), keyed by name."""
-    directory = directory or channels_dir()
+    """All channels in ``directory`` (default :func:`channels_dir`), keyed by name; read once per folder."""
+    return dict(_read_channels(Path(directory or channels_dir()).resolve()))
+
+
+@cache
+def _read_channels(directory: Path) -> dict[str, ChannelConfig]:
     files = sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml"))
     if not files:
         raise ConfigError(str(directory), "(directory)", "holds no channel files",
@@ -243,7 +232,13 @@ def load_channels(directory: Path | None = None) -> dict[str, ChannelConfig]:
     return channels
 
 
+def reset_channels() -> None:
+    """Forget the channels read so far (the next :func:`load_channels` reads the files again)."""
+    _read_channels.cache_clear()
+
+
 def get_channel(name: str, channels: dict[str, ChannelConfig] | None = None) -> ChannelConfig:
+    """The channel called ``name`` (from the cached channel files unless ``channels`` is given)."""
     channels = channels if channels is not None else load_channels()
     if name not in channels:
         raise ConfigError(str(channels_dir()), "channel", f"unknown channel {name!r}",

@@ -6,23 +6,21 @@ Feature areas add subcommands through a ``register(subparsers)`` function (see `
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import date as date_cls
-from pathlib import Path
 
 import dagster as dg
 
 from storyvid_assets.errors import StoryVidError
 from storyvid_assets.review.cli import register as register_review
-from storyvid_assets.settings import storyvid_home
+from storyvid_assets.settings import settings, storyvid_home
 
 
 def _dagster_instance() -> dg.DagsterInstance:
     """A persistent instance in ``$DAGSTER_HOME`` (default ``<home>/dagster``), so `make dev` shows demo runs."""
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(storyvid_home() / "dagster")))
+    home = (settings().dagster_home or storyvid_home() / "dagster").expanduser().resolve()
     home.mkdir(parents=True, exist_ok=True)
-    return dg.DagsterInstance.get()
+    return dg.DagsterInstance.from_config(str(home))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -84,11 +82,10 @@ def cmd_channels(args: argparse.Namespace) -> int:
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from storyvid_assets.catalog.db import migrate
+    from storyvid_assets.reliability import secret_value
     from storyvid_assets.resources.sets import catalog_resource
 
-    url = catalog_resource().url
-    resolved = url.get_value() if isinstance(url, dg.EnvVar) else url
-    migrate(resolved)
+    migrate(secret_value(catalog_resource().url) or "")
     print("catalog is at the newest schema")
     return 0
 

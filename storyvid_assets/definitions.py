@@ -7,7 +7,7 @@ from typing import Any
 import dagster as dg
 
 from storyvid_assets.assets import images, moderation, music, narration, publishing, story, thumbnails, uploads, videos
-from storyvid_assets.assets.common import ASSET_GROUP
+from storyvid_assets.assets.partitions import ASSET_GROUP
 from storyvid_assets.assets.schedules import channel_schedule
 from storyvid_assets.channels import load_channels
 from storyvid_assets.executors import run_executor

@@ -19,9 +19,13 @@ class ConfigError(StoryVidError):
 
 
 class ProviderError(StoryVidError):
-    """A provider failed. ``retryable`` says whether the same call may succeed later."""
+    """A provider failed. ``retryable`` says whether the same call may succeed later, ``retry_after`` (seconds)
+    when the provider said how long to wait first."""
 
-    def __init__(self, provider: str, message: str, *, retryable: bool = False) -> None:
+    def __init__(
+        self, provider: str, message: str, *, retryable: bool = False, retry_after: float | None = None
+    ) -> None:
         self.provider = provider
         self.retryable = retryable
+        self.retry_after = retry_after
         super().__init__(f"{provider}: {message}")

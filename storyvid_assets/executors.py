@@ -7,29 +7,30 @@ and backend URLs in that file come from ``DAGSTER_CELERY_BROKER_URL`` / ``DAGSTE
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import yaml
+from pydantic import BaseModel
 
 from storyvid_assets.errors import ConfigError
-from storyvid_assets.settings import REPO_ROOT
-
-EXECUTOR_ENV = "STORYVID_EXECUTOR"
-CELERY_CONFIG_ENV = "STORYVID_CELERY_CONFIG"
-DEFAULT_CELERY_CONFIG = REPO_ROOT / "deploy" / "dagster.celery.yaml"
-EXECUTORS = ("multiprocess", "celery")
+from storyvid_assets.settings import CELERY_CONFIG_ENV, settings
+from storyvid_assets.yamlfile import load_yaml_model
 
 
-def celery_config_path() -> Path:
-    return Path(os.environ.get(CELERY_CONFIG_ENV) or DEFAULT_CELERY_CONFIG)
+class CeleryExecution(BaseModel):
+    config: dict[str, Any]
+
+
+class CeleryConfigFile(BaseModel):
+    """The part of a dagster-celery YAML file the executor needs (the rest is the worker's)."""
+
+    execution: CeleryExecution
 
 
 def celery_executor_config(path: Path | None = None) -> dict[str, Any]:
     """The ``execution.config`` block of a dagster-celery worker/executor YAML file (env references kept)."""
-    path = path or celery_config_path()
+    path = path or settings().celery_config
     if not path.is_file():
         raise ConfigError(
             str(path),
@@ -37,24 +38,13 @@ def celery_executor_config(path: Path | None = None) -> dict[str, Any]:
             "the Celery config file does not exist",
             "point STORYVID_CELERY_CONFIG at a file like deploy/dagster.celery.yaml",
         )
-    document = yaml.safe_load(path.read_text()) or {}
-    config = (document.get("execution") or {}).get("config")
-    if not isinstance(config, dict):
-        raise ConfigError(
-            str(path),
-            "execution.config",
-            "missing",
-            "put the celery_executor settings under execution: config: (broker, backend, config_source)",
-        )
-    return config
+    fix = "put the celery_executor settings under execution: config: (broker, backend, config_source)"
+    return load_yaml_model(path, CeleryConfigFile, fix).execution.config
 
 
 def run_executor() -> dg.ExecutorDefinition | None:
     """The executor chosen by ``$STORYVID_EXECUTOR``; None means Dagster's default multiprocess executor."""
-    name = os.environ.get(EXECUTOR_ENV) or "multiprocess"
-    if name not in EXECUTORS:
-        raise ConfigError("environment", EXECUTOR_ENV, f"{name!r} is not an executor", f"use one of {EXECUTORS}")
-    if name == "multiprocess":
+    if settings().executor == "multiprocess":
         return None
     from dagster_celery import celery_executor
 

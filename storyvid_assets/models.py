@@ -154,6 +154,17 @@ class ImageStyle(Frozen):
     seed: int = 0
 
 
+class GeneratedImage(BaseModel):
+    """What an image provider returns: the PNG, its size, who drew it and where its subject is."""
+
+    png: bytes
+    width: int
+    height: int
+    provider: str
+    revised_prompt: str | None = None
+    focal_point: tuple[float, float] | None = None  # the main subject, normalised (x, y): keep it in frame
+
+
 class SceneImage(Frozen):
     scene_index: int
     image: MediaRef

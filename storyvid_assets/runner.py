@@ -10,8 +10,8 @@ from typing import Any
 
 import dagster as dg
 
-from storyvid_assets.assets.partitions import episode_partition_key
 from storyvid_assets.definitions import build_definitions
+from storyvid_assets.episode import partition_key
 
 ProgressFn = Callable[[str, int, int], None]  # (step that finished, done, total)
 
@@ -57,7 +57,7 @@ def run_episode(
     try:
         return job.execute_in_process(
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-            partition_key=episode_partition_key(channel, date), instance=instance, run_id=run_id,
+            partition_key=partition_key(channel, date), instance=instance, run_id=run_id,
             tags=tags or {}, raise_on_error=raise_on_error, asset_selection=asset_selection,
         )
     finally:

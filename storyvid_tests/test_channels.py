@@ -4,7 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from storyvid_assets.channels import get_channel, load_channel_file, load_channels
+from storyvid_assets.channels import (
+    DEFAULT_CHANNELS_DIR,
+    get_channel,
+    load_channel_file,
+    load_channels,
+    reset_channels,
+)
 from storyvid_assets.errors import ConfigError
 
 GOOD = """
@@ -72,3 +78,14 @@ def test_unknown_channel_lists_known_ones() -> None:
 def test_empty_channels_dir_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="holds no channel files"):
         load_channels(tmp_path)
+
+
+def test_channels_are_read_once_per_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, "tales", GOOD)
+    monkeypatch.setenv("STORYVID_CHANNELS_DIR", str(tmp_path))
+    assert get_channel("tales").display_name == "Tales"
+    write(tmp_path, "tales", GOOD.replace("Tales", "Tales Retold"))
+    assert load_channels(tmp_path)["tales"].display_name == "Tales"  # no step re-reads the files
+    assert "bedtime" in load_channels(DEFAULT_CHANNELS_DIR)  # another folder, its own channels
+    reset_channels()
+    assert get_channel("tales").display_name == "Tales Retold"

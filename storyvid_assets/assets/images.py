@@ -2,9 +2,10 @@
 
 import dagster as dg
 
-from storyvid_assets.assets.common import ASSET_GROUP, current_episode, inline_thumbnail_md
-from storyvid_assets.assets.partitions import episode_partitions_def
-from storyvid_assets.catalog.queries.episodes import record_media
+from storyvid_assets.assets.metadata import inline_thumbnail_md
+from storyvid_assets.assets.partitions import ASSET_GROUP, episode_partitions_def
+from storyvid_assets.catalog.queries.media import record_media
+from storyvid_assets.episode import Episode
 from storyvid_assets.models import ImageStyle, SceneImage, SceneImages, Story
 from storyvid_assets.provider_config import POOLS
 from storyvid_assets.resources.images import ImageProvider
@@ -27,7 +28,7 @@ def scene_images(
     media_store: MediaStore,
 ) -> dg.Output[SceneImages]:
     """One image per scene, drawn from the scene's prompt in the channel's mood."""
-    episode = current_episode(context, catalog)
+    episode = Episode.from_context(context, catalog)
     made: list[SceneImage] = []
     previews: list[str] = []
     providers = episode_scope(context)

@@ -10,22 +10,20 @@ No ``from __future__ import annotations`` here: Dagster 1.13 rejects a string-an
 
 import warnings
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import dagster as dg
-from sqlalchemy import select
 
-from storyvid_assets.assets.partitions import episode_key, episode_partitions_def
-from storyvid_assets.catalog.queries.episodes import upsert
-from storyvid_assets.catalog.tables.core import MediaAssetRow
-from storyvid_assets.catalog.tables.review import LicenceEvidenceRow
-from storyvid_assets.channels import ChannelConfig, get_channel
+from storyvid_assets.assets.partitions import episode_partitions_def
+from storyvid_assets.distribution.licence import music_problems
+from storyvid_assets.episode import Episode
 from storyvid_assets.models import MusicBed, Narration, SceneImages, Story, count_words
 from storyvid_assets.moderation.audio import (
     analyse_wav,
     clipping_findings,
-    licence_findings,
     music_findings,
+    music_licence_findings,
     narration_duration_findings,
     silence_findings,
 )
@@ -34,7 +32,7 @@ from storyvid_assets.moderation.images import ImageUnderCheck, check_images
 from storyvid_assets.moderation.policy import policy_for_channel, story_fields
 from storyvid_assets.resources.moderation import ModerationProvider
 from storyvid_assets.resources.storage.catalog import CatalogResource
-from storyvid_assets.resources.storage.media_store import MediaStore, media_key
+from storyvid_assets.resources.storage.media_store import MediaStore
 from storyvid_assets.review.queue import open_review_item
 
 STORY_TEXT_CHECK = "story_text_policy"
@@ -63,24 +61,18 @@ def episode_gate(asset: str, name: str, **kwargs: Any) -> Callable[[Callable[...
     return decorate
 
 
-def _partition(context: dg.AssetCheckExecutionContext) -> tuple[ChannelConfig, str]:
-    ep = episode_key(context.partition_key)
-    return get_channel(ep.channel), ep.date
-
-
 def gate_result(
     context: dg.AssetCheckExecutionContext,
     catalog: CatalogResource,
+    episode: Episode,
     *,
     asset: str,
     check_name: str,
-    attempt: int,
     findings: list[Finding],
     evidence: dict[str, Any],
     metadata: dict[str, Any],
 ) -> dg.AssetCheckResult:
     """Pass, or fail with severity ERROR and a review item; every finding is explained in the metadata."""
-    channel, date = _partition(context)
     text = summary(findings)
     meta: dict[str, Any] = {
         "findings": dg.MetadataValue.md(findings_markdown(findings)),
@@ -89,7 +81,7 @@ def gate_result(
         ),
         "blocking_findings": len(blocking(findings)),
         "total_findings": len(findings),
-        "attempt": attempt,
+        "attempt": episode.attempt,
         **metadata,
     }
     if not blocking(findings):
@@ -97,11 +89,11 @@ def gate_result(
     with catalog.session() as session:
         item, prior = open_review_item(
             session,
-            channel=channel.name,
-            date=date,
+            channel=episode.channel.name,
+            date=episode.date,
             asset=asset,
             check_name=check_name,
-            attempt=attempt,
+            attempt=episode.attempt,
             findings=findings,
             evidence=evidence,
             summary=text,
@@ -120,7 +112,7 @@ def gate_result(
         meta["approved_by"] = prior.approved_by or "unknown"
         return dg.AssetCheckResult(passed=True, metadata=meta, description=f"approved by a reviewer: {text}")
     context.log.warning(
-        f"{check_name} failed for {channel.name}|{date} attempt {attempt}: {text}; review item {item_id} is {status}"
+        f"{check_name} failed for {episode.label} attempt {episode.attempt}: {text}; review item {item_id} is {status}"
     )
     return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.ERROR, metadata=meta, description=text)
 
@@ -137,16 +129,16 @@ def story_text_policy(
     moderation_provider: ModerationProvider,
 ) -> dg.AssetCheckResult:
     """Every published piece of the story's text against the channel's policy (preset, regions, names)."""
-    channel, date = _partition(context)
-    policy = policy_for_channel(channel)
+    episode = Episode.from_context(context, catalog)
+    policy = policy_for_channel(episode.channel)
     findings = moderation_provider.moderate(story_fields(story), policy)
-    story_md = media_key(channel.name, date, "story", story.attempt, "story.md")
+    story_md = episode.media_key("story", "story.md")
     return gate_result(
         context,
         catalog,
+        episode,
         asset="story",
         check_name=STORY_TEXT_CHECK,
-        attempt=story.attempt,
         findings=findings,
         evidence={"media": [_media(story_md, "story text", "text/markdown")], "title": story.title},
         metadata={
@@ -165,12 +157,12 @@ def scene_images_quality(
     media_store: MediaStore,
 ) -> dg.AssetCheckResult:
     """Each image: right size for every format, not blank, not too dark or bright; no two scenes alike."""
-    channel, _ = _partition(context)
+    episode = Episode.from_context(context, catalog)
     under_check = [
         ImageUnderCheck(i.scene_index, i.image.key, media_store.read_bytes(i.image.key), i.width, i.height)
         for i in scene_images.images
     ]
-    findings, stats = check_images(under_check, channel.formats)
+    findings, stats = check_images(under_check, episode.channel.formats)
     table = "| scene | size | mean | spread | pHash |\n|---|---|---|---|---|\n" + "\n".join(
         f"| {i + 1} | {s.width}x{s.height} | {s.mean:.3f} | {s.std:.3f} | {s.phash:016x} |"
         for i, s in sorted(stats.items())
@@ -178,9 +170,9 @@ def scene_images_quality(
     return gate_result(
         context,
         catalog,
+        episode,
         asset="scene_images",
         check_name=SCENE_IMAGES_CHECK,
-        attempt=scene_images.attempt,
         findings=findings,
         evidence={
             "media": [_media(i.image.key, f"scene {i.scene_index + 1} image", "image/png") for i in scene_images.images]
@@ -198,7 +190,7 @@ def narration_audio_quality(
     media_store: MediaStore,
 ) -> dg.AssetCheckResult:
     """Silence gaps, clipping, and a duration consistent with the text and the voice's speaking rate."""
-    channel, _ = _partition(context)
+    episode = Episode.from_context(context, catalog)
     analysis = analyse_wav(media_store.read_bytes(narration.audio.key))
     words = narration.words
     findings = [
@@ -209,7 +201,7 @@ def narration_audio_quality(
             narration.duration,
             count_words(story.text),
             len(words),
-            channel.narrator.rate,
+            episode.channel.narrator.rate,
             max((w.end for w in words), default=0.0),
         ),
     ]
@@ -217,9 +209,9 @@ def narration_audio_quality(
     return gate_result(
         context,
         catalog,
+        episode,
         asset="narration",
         check_name=NARRATION_AUDIO_CHECK,
-        attempt=narration.attempt,
         findings=findings,
         evidence={
             "media": [
@@ -244,52 +236,17 @@ def music_audio_and_licence(
     catalog: CatalogResource,
     media_store: MediaStore,
 ) -> dg.AssetCheckResult:
-    """Clipping, length against the narration, and licence evidence, recorded in the catalog's evidence store."""
-    channel, date = _partition(context)
+    """Clipping, length against the narration, and the licence evidence the catalog keeps beside the file."""
     analysis = analyse_wav(media_store.read_bytes(music.audio.key))
     findings = music_findings(analysis, music.duration, music.peak_dbfs, narration.duration)
-    findings += licence_findings(music.licence)
     with catalog.session() as session:
-        row = session.scalars(select(MediaAssetRow).filter_by(key=music.audio.key)).one_or_none()
-        recorded = (row.details or {}).get("licence") if row else None
-        if recorded is None:
-            findings.append(
-                Finding(
-                    category="music_licence",
-                    level="severe",
-                    blocking=True,
-                    what="the catalog has no licence evidence for this music file",
-                    where=f"media_assets {music.audio.key}",
-                    why="licence evidence must be kept in the catalog next to the file it covers",
-                    field="licence",
-                    source="catalog",
-                )
-            )
-        elif not blocking(findings):
-            licence = music.licence
-            upsert(
-                session,
-                LicenceEvidenceRow,
-                {"media_key": music.audio.key},
-                {
-                    "channel": channel.name,
-                    "date": date,
-                    "asset": "music",
-                    "attempt": music.attempt,
-                    "media_sha256": music.audio.sha256,
-                    "provider": licence.provider,
-                    "licence_id": licence.licence_id,
-                    "terms": licence.terms,
-                    "prompt": licence.prompt,
-                    "evidence_created_at": licence.created_at,
-                },
-            )
+        findings += music_licence_findings(music_problems(session, music, datetime.now(UTC)))
     return gate_result(
         context,
         catalog,
+        Episode.from_context(context, catalog),
         asset="music",
         check_name=MUSIC_AUDIO_CHECK,
-        attempt=music.attempt,
         findings=findings,
         evidence={"media": [_media(music.audio.key, "music", "audio/wav")]},
         metadata={

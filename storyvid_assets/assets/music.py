@@ -2,9 +2,10 @@
 
 import dagster as dg
 
-from storyvid_assets.assets.common import ASSET_GROUP, current_episode, media_metadata
-from storyvid_assets.assets.partitions import episode_partitions_def
-from storyvid_assets.catalog.queries.episodes import record_media
+from storyvid_assets.assets.metadata import media_metadata
+from storyvid_assets.assets.partitions import ASSET_GROUP, episode_partitions_def
+from storyvid_assets.catalog.queries.media import record_licence_evidence, record_media
+from storyvid_assets.episode import Episode
 from storyvid_assets.models import MusicBed, Narration
 from storyvid_assets.provider_config import POOLS
 from storyvid_assets.resources.music import MusicProvider
@@ -27,7 +28,7 @@ def music(
     media_store: MediaStore,
 ) -> dg.Output[MusicBed]:
     """Background music at least as long as the narration, with its licence evidence."""
-    episode = current_episode(context, catalog)
+    episode = Episode.from_context(context, catalog)
     mood = episode.channel.music.mood
     with provider_scope(context) as providers:
         composed = music_provider.compose(mood, narration.duration + TAIL_S, episode.seed)
@@ -35,6 +36,8 @@ def music(
     with catalog.session() as session:
         record_media(session, episode.channel.name, episode.date, "music", episode.attempt, ref,
                      {"licence": composed.licence.model_dump(mode="json")})
+        record_licence_evidence(session, episode.channel.name, episode.date, "music", episode.attempt, ref,
+                                composed.licence)
     bed = MusicBed(audio=ref, duration=composed.duration, mood=mood, peak_dbfs=composed.peak_dbfs,
                    licence=composed.licence, provider=composed.provider, attempt=episode.attempt)
     return dg.Output(bed, metadata={

@@ -2,9 +2,10 @@
 
 import dagster as dg
 
-from storyvid_assets.assets.common import ASSET_GROUP, current_episode, media_metadata
-from storyvid_assets.assets.partitions import episode_partitions_def
-from storyvid_assets.catalog.queries.episodes import record_media
+from storyvid_assets.assets.metadata import media_metadata
+from storyvid_assets.assets.partitions import ASSET_GROUP, episode_partitions_def
+from storyvid_assets.catalog.queries.media import record_media
+from storyvid_assets.episode import Episode
 from storyvid_assets.models import Narration, Story
 from storyvid_assets.provider_config import POOLS
 from storyvid_assets.resources.scope import provider_scope
@@ -26,7 +27,7 @@ def narration(
     media_store: MediaStore,
 ) -> dg.Output[Narration]:
     """The narrator reads the story; timings are measured from the audio; SRT and WebVTT captions."""
-    episode = current_episode(context, catalog)
+    episode = Episode.from_context(context, catalog)
     voice = episode.channel.narrator
     context.log.info(f"narrating {len(story.scenes)} scenes, voice {voice.voice} ({type(speech_provider).__name__})")
     with provider_scope(context) as providers:

@@ -1,12 +1,14 @@
 """Platform metadata and publication to the channel's platforms (the local library by default)."""
 
-import hashlib
-
 import dagster as dg
 
-from storyvid_assets.assets.common import ASSET_GROUP, current_episode
-from storyvid_assets.assets.partitions import episode_partitions_def
-from storyvid_assets.catalog.queries.episodes import record_post, set_episode_status
+from storyvid_assets.assets.partitions import ASSET_GROUP, episode_partitions_def
+from storyvid_assets.assets.review_gate import require_cleared
+from storyvid_assets.catalog.queries.episodes import set_episode_status
+from storyvid_assets.catalog.queries.uploads import record_post
+from storyvid_assets.distribution.plan import cover_for
+from storyvid_assets.distribution.text import content_marker
+from storyvid_assets.episode import Episode
 from storyvid_assets.models import (
     EpisodeThumbnails,
     EpisodeVideos,
@@ -16,9 +18,7 @@ from storyvid_assets.models import (
     PlatformPost,
     Publication,
     PublishItem,
-    RenderedVideo,
     Story,
-    Thumbnail,
 )
 from storyvid_assets.provider_config import POOLS
 from storyvid_assets.resources.publisher import Publisher
@@ -26,18 +26,6 @@ from storyvid_assets.resources.scope import attribute, episode_scope
 from storyvid_assets.resources.storage.catalog import CatalogResource
 from storyvid_assets.resources.storage.media_store import MediaStore
 from storyvid_assets.resources.story import StoryWriter
-from storyvid_assets.review.gate import require_cleared
-
-
-def content_marker(channel: str, date: str) -> str:
-    """A short marker unique to the episode, embedded in descriptions to find a post again."""
-    return "sv-" + hashlib.sha256(f"{channel}|{date}".encode()).hexdigest()[:12]
-
-
-def cover_for(video: RenderedVideo, thumbnails: EpisodeThumbnails) -> Thumbnail | None:
-    """The first variant whose orientation matches the video's (landscape/square vs portrait)."""
-    portrait = video.height > video.width
-    return next((t for t in thumbnails.thumbnails if (t.height > t.width) == portrait), None)
 
 
 @dg.asset(
@@ -51,14 +39,14 @@ def platform_metadata(
     context: dg.AssetExecutionContext, story: Story, story_writer: StoryWriter, catalog: CatalogResource
 ) -> dg.Output[PlatformMetadata]:
     """Title, description and hashtags for each platform the channel publishes to, within its limits."""
-    episode = current_episode(context, catalog)
+    episode = Episode.from_context(context, catalog)
     channel = episode.channel
     providers = episode_scope(context)
     with attribute(providers):
         result = story_writer.write_metadata(MetadataRequest(
             story=story, channel=channel.name, channel_display_name=channel.display_name, audience=channel.audience,
             platforms=list(dict.fromkeys(["local", *channel.platforms])), hashtags=channel.hashtags,
-            content_marker=content_marker(channel.name, episode.date),
+            content_marker=content_marker(episode.label),
         ))
     table = "| platform | title | chars | hashtags |\n|---|---|---|---|\n" + "\n".join(
         f"| {i.platform} | {i.title} | {len(i.description)} | {' '.join(i.hashtags)} |" for i in result.items
@@ -84,7 +72,7 @@ def publication(
     media_store: MediaStore,
 ) -> dg.Output[Publication]:
     """Every rendered format published to the local channel library (``index.html`` plays them)."""
-    episode = current_episode(context, catalog)
+    episode = Episode.from_context(context, catalog)
     require_cleared(catalog, episode)  # held while a review item of this partition is unresolved
     meta = platform_metadata.for_platform("local")
     posts: list[PlatformPost] = []

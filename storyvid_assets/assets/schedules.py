@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from storyvid_assets.assets.partitions import episode_partition_key
 from storyvid_assets.channels import ChannelConfig
+from storyvid_assets.episode import partition_key, run_tags
 
 
 def channel_schedule(channel: ChannelConfig, job: dg.UnresolvedAssetJobDefinition) -> dg.ScheduleDefinition:
@@ -22,10 +22,7 @@ def channel_schedule(channel: ChannelConfig, job: dg.UnresolvedAssetJobDefinitio
     )
     def _schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
         date = context.scheduled_execution_time.date().isoformat()
-        return dg.RunRequest(
-            run_key=f"{channel.name}|{date}",
-            partition_key=episode_partition_key(channel.name, date),
-            tags={"storyvid/channel": channel.name, "storyvid/trigger": "schedule"},
-        )
+        key = partition_key(channel.name, date)
+        return dg.RunRequest(run_key=str(key), partition_key=key, tags=run_tags(channel.name, "schedule"))
 
     return _schedule

@@ -2,9 +2,10 @@
 
 import dagster as dg
 
-from storyvid_assets.assets.common import ASSET_GROUP, Episode, current_episode
-from storyvid_assets.assets.partitions import episode_partitions_def
-from storyvid_assets.catalog.queries.episodes import record_media, record_story, set_episode_status
+from storyvid_assets.assets.partitions import ASSET_GROUP, episode_partitions_def
+from storyvid_assets.catalog.queries.episodes import record_story, set_episode_status
+from storyvid_assets.catalog.queries.media import record_media
+from storyvid_assets.episode import Episode
 from storyvid_assets.models import Story, StoryRequest
 from storyvid_assets.provider_config import POOLS
 from storyvid_assets.resources.scope import provider_scope
@@ -47,7 +48,7 @@ def story(
 
     Uses the operator's script at ``stories/<channel>/<date>.md`` when there is one.
     """
-    episode = current_episode(context, catalog)
+    episode = Episode.from_context(context, catalog)
     request = story_request(episode)
     script = find_script(episode.channel.name, episode.date)
     with provider_scope(context) as providers:

@@ -6,9 +6,10 @@
 import dagster as dg
 from PIL import Image
 
-from storyvid_assets.assets.common import ASSET_GROUP, current_episode, inline_thumbnail_md
-from storyvid_assets.assets.partitions import episode_partitions_def
-from storyvid_assets.catalog.queries.episodes import record_media
+from storyvid_assets.assets.metadata import inline_thumbnail_md
+from storyvid_assets.assets.partitions import ASSET_GROUP, episode_partitions_def
+from storyvid_assets.catalog.queries.media import record_media
+from storyvid_assets.episode import Episode
 from storyvid_assets.models import EpisodeThumbnails, SceneImages, Story, Thumbnail
 from storyvid_assets.render.thumbnail import THUMBNAIL_SPECS, encode_jpeg, make_thumbnail, striking_score
 from storyvid_assets.resources.storage.catalog import CatalogResource
@@ -31,7 +32,7 @@ def thumbnail(
     media_store: MediaStore,
 ) -> dg.Output[EpisodeThumbnails]:
     """The title set large over the most striking scene (colourfulness + contrast), variants a and b per size."""
-    episode = current_episode(context, catalog)
+    episode = Episode.from_context(context, catalog)
     scores = {
         img.scene_index: striking_score(Image.open(media_store.local_path(img.image.key)))
         for img in scene_images.images

@@ -13,12 +13,13 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from storyvid_assets.assets.common import ASSET_GROUP, Episode, current_episode
-from storyvid_assets.assets.partitions import episode_partitions_def
+from storyvid_assets.assets.partitions import ASSET_GROUP, episode_partitions_def
+from storyvid_assets.assets.review_gate import require_cleared
 from storyvid_assets.distribution.licence import licence_findings
 from storyvid_assets.distribution.plan import plan_uploads
 from storyvid_assets.distribution.publish import PublishEnv, publish_target
 from storyvid_assets.distribution.state import open_alert_for_episode
+from storyvid_assets.episode import Episode
 from storyvid_assets.models import (
     EpisodeThumbnails,
     EpisodeVideos,
@@ -32,7 +33,6 @@ from storyvid_assets.models import (
 from storyvid_assets.resources.platforms import PlatformClient
 from storyvid_assets.resources.storage.catalog import CatalogResource
 from storyvid_assets.resources.storage.media_store import MediaStore
-from storyvid_assets.review.gate import require_cleared
 
 LIVE_RUN_STATUSES = {"QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING"}
 
@@ -100,7 +100,7 @@ def uploads(
     facebook_client: PlatformClient,
 ) -> dg.Output[Uploads]:
     """Each format on each platform of the channel: post id, URL, status and attempts (also in the catalog)."""
-    episode = current_episode(context, catalog)
+    episode = Episode.from_context(context, catalog)
     require_cleared(catalog, episode)
     licence_gate(catalog, episode, music, context.log.error)
     clients = {c.platform: c for c in (youtube_client, instagram_client, tiktok_client, facebook_client)}

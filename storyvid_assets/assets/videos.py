@@ -3,7 +3,6 @@
 # No `from __future__ import annotations` here: dagster 1.13.27 compares the `context` annotation
 # with the class itself and rejects the string form.
 
-import math
 import shutil
 import uuid
 import warnings
@@ -11,9 +10,12 @@ from pathlib import Path
 
 import dagster as dg
 
-from storyvid_assets.assets.common import ASSET_GROUP, Episode, current_episode, inline_thumbnail_md
-from storyvid_assets.assets.partitions import episode_partitions_def
-from storyvid_assets.catalog.queries.episodes import record_media, record_video
+from storyvid_assets.assets.metadata import inline_thumbnail_md
+from storyvid_assets.assets.partitions import ASSET_GROUP, episode_partitions_def
+from storyvid_assets.assets.review_gate import require_cleared
+from storyvid_assets.catalog.queries.episodes import record_video
+from storyvid_assets.catalog.queries.media import record_media
+from storyvid_assets.episode import Episode
 from storyvid_assets.models import (
     FORMAT_SIZES,
     EpisodeVideos,
@@ -25,73 +27,18 @@ from storyvid_assets.models import (
     Story,
     format_slug,
 )
+from storyvid_assets.render.assemble import episode_timeline, qc_expectations, rendered_video
 from storyvid_assets.render.audio import MixedAudio
 from storyvid_assets.render.captions import build_ass
-from storyvid_assets.render.engine import FormatRender
-from storyvid_assets.render.probe import frame_jpeg, probe_media
-from storyvid_assets.render.qc import QCExpectations, inspect_video
-from storyvid_assets.render.timeline import Timeline, build_timeline
+from storyvid_assets.render.probe import frame_jpeg
+from storyvid_assets.render.qc import QCReport, inspect_video
+from storyvid_assets.render.timeline import Timeline
 from storyvid_assets.resources.renderer import Renderer
 from storyvid_assets.resources.storage.catalog import CatalogResource
 from storyvid_assets.resources.storage.media_store import MediaStore
-from storyvid_assets.review.gate import require_cleared
 
 VIDEO_QC_CHECK = "video_qc"
 TIMELINE_NAME = "timeline.json"
-
-
-def episode_timeline(
-    story: Story,
-    narration: Narration,
-    scene_images: SceneImages,
-    music: MusicBed,
-    episode: Episode,
-    media_store: MediaStore,
-) -> Timeline:
-    """The episode's timeline with local paths of its media."""
-    channel = episode.channel
-    images = [(image, media_store.local_path(image.image.key)) for image in scene_images.images]
-    peak = music.peak_dbfs if math.isfinite(music.peak_dbfs) else 0.0
-    music_gain = channel.music.volume_db - min(peak, 0.0)  # the music peaks at volume_db before ducking
-    return build_timeline(
-        story,
-        narration,
-        images,
-        media_store.local_path(narration.audio.key),
-        media_store.local_path(music.audio.key),
-        channel.look,
-        channel.captions,
-        channel.display_name,
-        music_gain_db=music_gain,
-        seed=episode.seed,
-    )
-
-
-def rendered_video(
-    result: FormatRender, ref: MediaRef, audio: MixedAudio, path: Path, extra: dict[str, str]
-) -> RenderedVideo:
-    """The catalogue record of one file, with its duration measured from the file itself."""
-    info = probe_media(path)
-    return RenderedVideo(
-        format=result.format,
-        video=ref,
-        width=info.width,
-        height=info.height,
-        duration=round(info.video_duration, 3),
-        fps=info.fps,
-        preset=result.preset,
-        encoder=result.encoder,
-        metadata={
-            "target_fps": result.fps,
-            "render_seconds": result.render_seconds,
-            "realtime_factor": result.realtime_factor,
-            "loudness_lufs": audio.loudness.integrated_lufs,
-            "true_peak_dbtp": audio.loudness.true_peak_dbtp,
-            "retried_with_draft": result.retried_with_draft,
-            **({"first_error": result.first_error} if result.first_error else {}),
-            **extra,
-        },
-    )
 
 
 @dg.asset(
@@ -111,9 +58,11 @@ def videos(
     media_store: MediaStore,
 ) -> dg.Output[EpisodeVideos]:
     """Each of the channel's formats (H.264/AAC, captions burned in, -14 LUFS), all from one timeline."""
-    episode = current_episode(context, catalog)
+    episode = Episode.from_context(context, catalog)
     require_cleared(catalog, episode)  # held while a review item of this partition is unresolved
-    timeline = episode_timeline(story, narration, scene_images, music, episode, media_store)
+    timeline = episode_timeline(
+        story, narration, scene_images, music, episode.channel, episode.seed, media_store.local_path
+    )
     timeline_ref = media_store.put_bytes(
         episode.media_key("videos", TIMELINE_NAME), timeline.model_dump_json(indent=1).encode(), "application/json"
     )
@@ -160,19 +109,25 @@ def videos(
             record_media(session, episode.channel.name, episode.date, "videos", episode.attempt, ref)
         for video in made:
             record_video(session, episode.channel.name, episode.date, episode.attempt, video)
-    metadata.update(
-        {
-            "formats": ", ".join(v.format for v in made),
-            "duration_s": round(timeline.duration, 3),
-            "loudness_lufs": round(audio.loudness.integrated_lufs, 2),
-            "true_peak_dbtp": round(audio.loudness.true_peak_dbtp, 2),
-            "timeline": dg.MetadataValue.path(str(media_store.local_path(timeline_ref.key))),
-        }
-    )
+    metadata.update(videos_metadata(made, timeline, audio, media_store.local_path(timeline_ref.key)))
     return dg.Output(EpisodeVideos(videos=made, attempt=episode.attempt), metadata=metadata)  # type: ignore[arg-type]
 
 
+def videos_metadata(
+    made: list[RenderedVideo], timeline: Timeline, audio: MixedAudio, timeline_path: Path
+) -> dict[str, object]:
+    """What the UI shows of the whole render: formats, length, loudness and the timeline file."""
+    return {
+        "formats": ", ".join(v.format for v in made),
+        "duration_s": round(timeline.duration, 3),
+        "loudness_lufs": round(audio.loudness.integrated_lufs, 2),
+        "true_peak_dbtp": round(audio.loudness.true_peak_dbtp, 2),
+        "timeline": dg.MetadataValue.path(str(timeline_path)),
+    }
+
+
 def format_metadata(slug: str, video: RenderedVideo, path: Path) -> dict[str, object]:
+    """What the UI shows of one file: where it is, its length and size, how it was encoded and a preview frame."""
     meta: dict[str, object] = {
         f"{slug}_path": dg.MetadataValue.path(str(path)),
         f"{slug}_duration_s": video.duration,
@@ -191,31 +146,20 @@ def format_metadata(slug: str, video: RenderedVideo, path: Path) -> dict[str, ob
     return meta
 
 
+def qc_markdown(report: QCReport) -> str:
+    """One line per measurement, passed or failed, for the check's metadata."""
+    return "\n".join(f"- {'✅' if f.passed else '❌'} **{f.check}**: {f.detail}" for f in report.findings)
+
+
 def _video_qc(videos: EpisodeVideos, narration: Narration, media_store: MediaStore) -> dg.AssetCheckResult:
     findings: dict[str, object] = {}
     failed: list[str] = []
     for video in videos.videos:
         timeline = Timeline.model_validate_json(media_store.read_bytes(str(video.metadata["timeline_key"])))
         ass = media_store.read_bytes(str(video.metadata["captions_key"])).decode()
-        width, height = FORMAT_SIZES[video.format]
-        report = inspect_video(
-            media_store.local_path(video.video.key),
-            QCExpectations(
-                width=width,
-                height=height,
-                fps=float(video.metadata.get("target_fps", 30)),
-                narration_duration=narration.duration,
-                target_lufs=timeline.audio.target_lufs,
-                lufs_tolerance=timeline.audio.lufs_tolerance,
-                true_peak_ceiling_dbtp=timeline.audio.true_peak_ceiling_dbtp,
-                intended_dark=timeline.intended_dark_intervals(),
-            ),
-            ass,
-        )
-        slug = format_slug(video.format)
-        findings[slug] = dg.MetadataValue.md(
-            "\n".join(f"- {'✅' if f.passed else '❌'} **{f.check}**: {f.detail}" for f in report.findings)
-        )
+        expected = qc_expectations(video, timeline, narration.duration)
+        report = inspect_video(media_store.local_path(video.video.key), expected, ass)
+        findings[format_slug(video.format)] = dg.MetadataValue.md(qc_markdown(report))
         if not report.passed:
             failed.append(f"{video.format}: {report.summary()}")
     findings["failures"] = "; ".join(failed) if failed else "none"

@@ -203,7 +203,9 @@ class Arrangement:
 
 
 @dataclass(frozen=True)
-class Composition:
+class SynthBed:
+    """A synthesised music bed: its samples and the arrangement and licence id behind them."""
+
     samples: np.ndarray  # float32, shape (n, 2), peak at TARGET_PEAK_DBFS
     sample_rate: int
     arrangement: Arrangement
@@ -552,7 +554,7 @@ def licence_id(arr: Arrangement, duration: float, sample_rate: int) -> str:
     return "synth-" + hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:20]
 
 
-def compose_music(mood: str, duration: float, seed: int, sample_rate: int = SAMPLE_RATE) -> Composition:
+def compose_music(mood: str, duration: float, seed: int, sample_rate: int = SAMPLE_RATE) -> SynthBed:
     """A stereo bed of at least ``duration`` seconds in ``mood``; deterministic for ``(mood, duration, seed)``."""
     if mood not in PROFILES:
         raise unknown_mood(mood)
@@ -571,4 +573,4 @@ def compose_music(mood: str, duration: float, seed: int, sample_rate: int = SAMP
     buf = add_space(mix.buf, sample_rate)
     apply_fades(buf, sample_rate)
     buf = normalise(buf, TARGET_PEAK_DBFS)
-    return Composition(buf, sample_rate, arr, arr.describe(n / sample_rate), licence_id(arr, duration, sample_rate))
+    return SynthBed(buf, sample_rate, arr, arr.describe(n / sample_rate), licence_id(arr, duration, sample_rate))

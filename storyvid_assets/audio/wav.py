@@ -8,14 +8,23 @@ import wave
 import numpy as np
 
 
+def pcm16(samples: np.ndarray) -> np.ndarray:
+    """Samples as little-endian int16: integer samples are already PCM (clipped to its range, never rescaled);
+    float samples in [-1, 1] are scaled by 32767, rounded and clipped."""
+    data = np.asarray(samples)
+    if np.issubdtype(data.dtype, np.integer):
+        return np.clip(data, -32768, 32767).astype("<i2")
+    return np.clip(np.round(data.astype(np.float64) * 32767.0), -32768, 32767).astype("<i2")
+
+
 def encode_wav(samples: np.ndarray, sample_rate: int) -> bytes:
-    """Encode float samples in [-1, 1] (shape ``(n,)`` or ``(n, channels)``) as 16-bit PCM WAV."""
-    data = np.asarray(samples, dtype=np.float64)
-    channels = 1 if data.ndim == 1 else data.shape[1]
-    pcm = np.clip(np.round(data * 32767.0), -32768, 32767).astype("<i2")
+    """16-bit PCM WAV bytes from samples of shape ``(n,)`` (mono) or ``(n, channels)``; see ``pcm16``."""
+    pcm = pcm16(samples)
+    if pcm.ndim not in (1, 2):
+        raise ValueError(f"samples must have shape (n,) or (n, channels), got {pcm.shape}")
     buf = io.BytesIO()
     with wave.open(buf, "wb") as wav:
-        wav.setnchannels(channels)
+        wav.setnchannels(1 if pcm.ndim == 1 else pcm.shape[1])
         wav.setsampwidth(2)
         wav.setframerate(sample_rate)
         wav.writeframes(pcm.tobytes())

@@ -47,11 +47,14 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def head_revisions() -> set[str]:
-    return set(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+@cache
+def head_revision() -> str:
+    """The newest revision: the migration history is one line, so there is exactly one head."""
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
 def current_revisions(engine: Engine) -> set[str]:
+    """What the catalog's ``alembic_version`` holds (several rows in catalogs made before the merge revision)."""
     with engine.connect() as conn:
         return set(MigrationContext.configure(conn).get_current_heads())
 
@@ -77,17 +80,17 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
 
 
 def migrate(url: str) -> None:
-    """Bring the catalog at ``url`` to the newest schema (every migration head); safe to call often."""
+    """Bring the catalog at ``url`` to the newest schema (the one head); safe to call often."""
     engine = get_engine(url)
-    if current_revisions(engine) == head_revisions():
+    if current_revisions(engine) == {head_revision()}:
         return
     with _migration_lock(engine):
-        if current_revisions(engine) == head_revisions():
+        if current_revisions(engine) == {head_revision()}:
             return
         config = alembic_config(url)
         with engine.begin() as conn:
             config.attributes["connection"] = conn
-            command.upgrade(config, "heads")
+            command.upgrade(config, "head")
 
 
 @contextmanager

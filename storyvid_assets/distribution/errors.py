@@ -24,9 +24,8 @@ class PlatformError(ProviderError):
         self.step = step
         self.status = status
         self.code = code
-        self.retry_after = retry_after
         detail = f" (HTTP {status}{', ' + code if code else ''})" if status or code else ""
-        super().__init__(platform, f"{step}: {message}{detail}", retryable=retryable)
+        super().__init__(platform, f"{step}: {message}{detail}", retryable=retryable, retry_after=retry_after)
 
 
 class AuthExpired(PlatformError):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from storyvid_assets.channels import ChannelConfig
+from storyvid_assets.distribution.text import upload_marker
 from storyvid_assets.models import (
     EpisodeThumbnails,
     EpisodeVideos,
@@ -16,7 +17,6 @@ from storyvid_assets.models import (
     PublishItem,
     RenderedVideo,
     Thumbnail,
-    format_slug,
 )
 
 
@@ -30,13 +30,9 @@ class PlannedUpload:
     problem: str | None = None  # why it cannot be attempted (format not rendered, no metadata, ...)
 
 
-def upload_marker(content_marker: str, fmt: str) -> str:
-    """Unique per (episode, format): the same episode's 16:9 video and 9:16 Short must not match each other."""
-    return f"{content_marker}-{format_slug(fmt)}"
-
-
 def cover_for(video: RenderedVideo, thumbnails: EpisodeThumbnails) -> Thumbnail | None:
-    """Variant "a" of the thumbnail whose orientation matches the video (portrait vs landscape/square)."""
+    """The cover of ``video``: variant "a" of the thumbnails whose orientation matches it (portrait vs
+    landscape/square), else the first of them; None when none matches."""
     portrait = video.height > video.width
     matching = [t for t in thumbnails.thumbnails if (t.height > t.width) == portrait]
     return next((t for t in matching if t.variant == "a"), matching[0] if matching else None)

@@ -11,8 +11,10 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from storyvid_assets.distribution import state
+from storyvid_assets.distribution.clients.base import StepRunner, platform_breaker
 from storyvid_assets.distribution.errors import (
     CircuitOpen,
     CredentialsMissing,
@@ -20,11 +22,46 @@ from storyvid_assets.distribution.errors import (
     PlatformError,
     QuotaExhausted,
 )
-from storyvid_assets.distribution.limits import validate_post
+from storyvid_assets.distribution.limits import PostText, check_post
 from storyvid_assets.distribution.quota import QuotaLedger
-from storyvid_assets.distribution.retry import Clock, StepRunner, SystemClock, breaker_for
-from storyvid_assets.models import PostOptions, PublishItem, UploadOutcome
-from storyvid_assets.resources.platforms import PlatformClient
+from storyvid_assets.distribution.state import UploadJournal
+from storyvid_assets.distribution.text import compose_text
+from storyvid_assets.models import PlatformPost, PostOptions, PublishItem, UploadOutcome
+from storyvid_assets.reliability import Clock, RetryPolicy, SystemClock
+
+
+class UploadClient(Protocol):
+    """What publishing needs from a platform client (the ``PlatformClient`` resources provide it)."""
+
+    @property
+    def platform(self) -> str: ...
+
+    @property
+    def breaker_threshold(self) -> int: ...
+
+    @property
+    def breaker_cooldown_s(self) -> float: ...
+
+    def missing_credentials(self) -> list[str]:
+        """Environment variables the platform needs that are not set."""
+        ...
+
+    def retry_policy(self) -> RetryPolicy: ...
+
+    def publish(
+        self,
+        video: PublishItem,
+        options: PostOptions,
+        *,
+        text: PostText,
+        journal: UploadJournal,
+        steps: StepRunner,
+        quota: QuotaLedger,
+        clock: Clock,
+        log: Callable[[str], None],
+    ) -> PlatformPost:
+        """Publish ``video`` (resuming from the journal's handles) and return the post."""
+        ...
 
 
 @dataclass
@@ -79,7 +116,7 @@ def _fail(
     return _outcome(record, options, retries=retries, alert=alert)
 
 
-def publish_target(env: PublishEnv, client: PlatformClient, item: PublishItem, options: PostOptions) -> UploadOutcome:
+def publish_target(env: PublishEnv, client: UploadClient, item: PublishItem, options: PostOptions) -> UploadOutcome:
     """Publish ``item`` on ``client``'s platform at most once, whatever happened in earlier runs."""
     url, platform = env.catalog_url, client.platform
     record = state.open_upload(url, item.channel, item.date, item.format, platform, options.account, item.video_sha256)
@@ -93,15 +130,18 @@ def publish_target(env: PublishEnv, client: PlatformClient, item: PublishItem, o
         record = state.record_status(url, record, "skipped", env.run_id, error=reason)
         return _outcome(record, options)
     try:
-        text = validate_post(item, options, platform)
+        text = compose_text(item, options)
+        check_post(item, options, platform, text)
     except LimitExceeded as exc:
         return _fail(env, record, options, f"refused before upload: {exc}")
     if owner := state.claim(url, record, item.video_sha256, env.run_id, now, env.is_run_alive):
         return _outcome(record, options, status="in_progress", error=f"run {owner} is uploading it now")
     record = state.load_upload(url, record.id)
     journal = state.UploadJournal(url, record, env.run_id, after_save=env.after_save, before_save=env.before_save)
-    breaker = breaker_for(platform, options.account, client.breaker_threshold, client.breaker_cooldown_s)
-    steps = StepRunner(platform, client.retry_policy(), breaker, env.clock, env.rand, env.log)
+    breaker = platform_breaker(client.breaker_threshold, client.breaker_cooldown_s)
+    steps = StepRunner(
+        platform, client.retry_policy(), breaker, env.clock, env.rand, env.log, circuit=f"{platform}/{options.account}"
+    )
     try:
         post = client.publish(
             item,

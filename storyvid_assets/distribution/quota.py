@@ -11,13 +11,14 @@ from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storyvid_assets.catalog.base import aware
 from storyvid_assets.catalog.db import session_scope
+from storyvid_assets.catalog.queries.quota import lock_quota_window, spend_from_window
 from storyvid_assets.catalog.tables.distribution import QuotaLedgerRow
 from storyvid_assets.distribution.errors import QuotaExhausted
-from storyvid_assets.distribution.retry import Clock
+from storyvid_assets.reliability import Clock
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 UTC_ZONE = ZoneInfo("UTC")
@@ -31,11 +32,6 @@ class QuotaRule:
     limit: int
     unit: Literal["units", "posts"] = "posts"
     timezone: str = "UTC"
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; the catalog stores UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC_ZONE)
 
 
 def quota_window(rule: QuotaRule, now: datetime) -> tuple[str, datetime]:
@@ -55,22 +51,9 @@ class QuotaLedger:
 
     def _row(self, session: Session, rule: QuotaRule, account: str) -> QuotaLedgerRow:
         window, resets_at = quota_window(rule, self.clock.now())
-        row = session.scalars(
-            select(QuotaLedgerRow).filter_by(platform=rule.platform, account=account, window=window).with_for_update()
-        ).one_or_none()
-        if row is None:
-            row = QuotaLedgerRow(
-                platform=rule.platform,
-                account=account,
-                window=window,
-                unit=rule.unit,
-                used=0,
-                limit=rule.limit,
-                resets_at=resets_at,
-            )
-            session.add(row)
-        row.limit = rule.limit
-        return row
+        return lock_quota_window(
+            session, rule.platform, account, window, unit=rule.unit, limit=rule.limit, resets_at=resets_at
+        )
 
     def remaining(self, rule: QuotaRule, account: str) -> int:
         with session_scope(self.catalog_url) as session:
@@ -90,20 +73,23 @@ class QuotaLedger:
         with session_scope(self.catalog_url) as session:
             row = self._row(session, rule, account)
             if self._exhausted(row) or row.used + cost > row.limit:
-                used = f"{row.used}/{row.limit} {rule.unit}"
-                raise QuotaExhausted(
-                    rule.platform,
-                    step,
-                    f"daily quota used up ({used}, this step needs {cost})",
-                    resume_at=max(aware(row.resets_at), aware(row.exhausted_until or row.resets_at)),
-                )
+                raise self._refusal(rule, row, cost, step)
 
     def spend(self, rule: QuotaRule, account: str, cost: int, step: str) -> None:
-        """Check, then record ``cost`` as spent (platforms charge for a call whether or not it succeeds)."""
-        self.check(rule, account, cost, step)
+        """Record ``cost`` as spent if it fits, else raise :class:`QuotaExhausted`; the fit and the spend are one
+        conditional update (platforms charge for a call whether or not it succeeds)."""
         with session_scope(self.catalog_url) as session:
             row = self._row(session, rule, account)
-            row.used += cost
+            if self._exhausted(row) or not spend_from_window(session, row, cost):
+                raise self._refusal(rule, row, cost, step)
+
+    def _refusal(self, rule: QuotaRule, row: QuotaLedgerRow, cost: int, step: str) -> QuotaExhausted:
+        return QuotaExhausted(
+            rule.platform,
+            step,
+            f"daily quota used up ({row.used}/{row.limit} {rule.unit}, this step needs {cost})",
+            resume_at=max(aware(row.resets_at), aware(row.exhausted_until or row.resets_at)),
+        )
 
     def mark_exhausted(self, rule: QuotaRule, account: str, until: datetime | None = None) -> datetime:
         """The platform said the quota is gone: no more calls in this window (or until ``until``)."""

@@ -18,13 +18,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from storyvid_assets.catalog.base import aware
 from storyvid_assets.catalog.db import session_scope
+from storyvid_assets.catalog.queries import uploads as rows
 from storyvid_assets.catalog.tables.core import PlatformUploadRow
-from storyvid_assets.catalog.tables.distribution import DistributionAlertRow, UploadEventRow, UploadStateRow
-from storyvid_assets.distribution.quota import aware
 from storyvid_assets.models import POSTED_STATUSES, PlatformPost
 
 LEASE_TTL = timedelta(hours=2)  # a lease older than this is taken over even if its run looks alive
@@ -74,40 +72,17 @@ def _snapshot(row: PlatformUploadRow) -> UploadRecord:
     )
 
 
-def _event(session: Session, upload_id: int, run_id: str, step: str, status: str, detail: dict[str, Any]) -> None:
-    session.add(UploadEventRow(upload_id=upload_id, run_id=run_id, step=step, status=status, detail=detail))
-
-
 def open_upload(
     url: str, channel: str, date: str, fmt: str, platform: str, account: str, content_sha256: str
 ) -> UploadRecord:
     """The upload row of this target, created as ``pending`` the first time."""
     with session_scope(url) as session:
-        row = session.scalars(
-            select(PlatformUploadRow)
-            .filter_by(channel=channel, date=date, format=fmt, platform=platform, account=account)
-            .with_for_update()
-        ).one_or_none()
-        if row is None:
-            row = PlatformUploadRow(
-                channel=channel,
-                date=date,
-                format=fmt,
-                platform=platform,
-                account=account,
-                content_sha256=content_sha256,
-                status="pending",
-                attempts=0,
-                handle={},
-            )
-            session.add(row)
-            session.flush()
-        return _snapshot(row)
+        return _snapshot(rows.upload_target(session, channel, date, fmt, platform, account, content_sha256))
 
 
 def load_upload(url: str, upload_id: int) -> UploadRecord:
     with session_scope(url) as session:
-        return _snapshot(session.get_one(PlatformUploadRow, upload_id))
+        return _snapshot(rows.upload_by_id(session, upload_id))
 
 
 def claim(
@@ -115,21 +90,8 @@ def claim(
 ) -> str | None:
     """Take the lease of (content, platform, account) for ``owner``; the other live owner's id when it is taken."""
     with session_scope(url) as session:
-        state = session.scalars(
-            select(UploadStateRow)
-            .filter_by(content_sha256=content_sha256, platform=record.platform, account=record.account)
-            .with_for_update()
-        ).one_or_none()
-        if state is None:
-            state = UploadStateRow(
-                content_sha256=content_sha256,
-                platform=record.platform,
-                account=record.account,
-                upload_id=record.id,
-                step="new",
-            )
-            session.add(state)
-        elif (
+        state = rows.lock_upload_state(session, content_sha256, record.platform, record.account, record.id)
+        if (
             state.lease_owner
             and state.lease_owner != owner
             and state.lease_at is not None
@@ -139,7 +101,7 @@ def claim(
             return state.lease_owner
         previous = state.lease_owner
         state.lease_owner, state.lease_at, state.upload_id = owner, now, record.id
-        row = session.get_one(PlatformUploadRow, record.id)
+        row = rows.upload_by_id(session, record.id)
         row.attempts += 1
         detail: dict[str, Any] = {"taken_over_from": previous} if previous and previous != owner else {}
         if row.content_sha256 != content_sha256:
@@ -148,17 +110,13 @@ def claim(
             detail |= {"content_changed_from": row.content_sha256, "dropped_handle": dict(row.handle or {})}
             kept = {k: v for k, v in (row.handle or {}).items() if k == "create_attempts"}
             row.content_sha256, row.handle = content_sha256, kept
-        _event(session, record.id, owner, "claim", row.status, detail)
+        rows.add_upload_event(session, record.id, owner, "claim", row.status, detail)
         return None
 
 
 def release(url: str, record: UploadRecord, content_sha256: str, owner: str) -> None:
     with session_scope(url) as session:
-        state = session.scalars(
-            select(UploadStateRow).filter_by(
-                content_sha256=content_sha256, platform=record.platform, account=record.account
-            )
-        ).one_or_none()
+        state = rows.upload_state(session, content_sha256, record.platform, record.account)
         if state is not None and state.lease_owner == owner:
             state.lease_owner = None
 
@@ -201,23 +159,19 @@ class UploadJournal:
             else:
                 self._handle[key] = value
         with session_scope(self.url) as session:
-            row = session.get_one(PlatformUploadRow, self.upload_id)
+            row = rows.upload_by_id(session, self.upload_id)
             row.handle = dict(self._handle)
             row.status = "uploading"
-            state = session.scalars(
-                select(UploadStateRow).filter_by(
-                    content_sha256=self.content_sha256, platform=self.platform, account=self.account
-                )
-            ).one_or_none()
+            state = rows.upload_state(session, self.content_sha256, self.platform, self.account)
             if state is not None:
                 state.step = step
-            _event(session, self.upload_id, self.run_id, step, "uploading", {k: v for k, v in updates.items()})
+            rows.add_upload_event(session, self.upload_id, self.run_id, step, "uploading", dict(updates))
         if self.after_save is not None:
             self.after_save(step)
 
     def note(self, step: str, status: str, **detail: Any) -> None:
         with session_scope(self.url) as session:
-            _event(session, self.upload_id, self.run_id, step, status, detail)
+            rows.add_upload_event(session, self.upload_id, self.run_id, step, status, detail)
 
     def reset(self, reason: str, keep: tuple[str, ...] = ()) -> None:
         """Forget handles that the server no longer knows (kept keys survive), with the reason in the journal."""
@@ -228,10 +182,10 @@ class UploadJournal:
 
 def record_posted(url: str, record: UploadRecord, post: PlatformPost, run_id: str, retries: int) -> UploadRecord:
     with session_scope(url) as session:
-        row = session.get_one(PlatformUploadRow, record.id)
+        row = rows.upload_by_id(session, record.id)
         row.status, row.platform_video_id, row.url = post.status, post.post_id, post.url
         row.error, row.deferred_until = None, None
-        _event(
+        rows.add_upload_event(
             session,
             record.id,
             run_id,
@@ -254,9 +208,9 @@ def record_status(
 ) -> UploadRecord:
     """Set a non-posted status (deferred, failed, skipped, pending) with its reason."""
     with session_scope(url) as session:
-        row = session.get_one(PlatformUploadRow, record.id)
+        row = rows.upload_by_id(session, record.id)
         row.status, row.error, row.deferred_until = status, error, deferred_until
-        _event(
+        rows.add_upload_event(
             session,
             record.id,
             run_id,
@@ -270,56 +224,25 @@ def record_status(
 def open_alert(url: str, record: UploadRecord, reason: str) -> str:
     """An admin alert / review item for an upload that needs a person; one open alert per upload."""
     with session_scope(url) as session:
-        alert = session.scalars(select(DistributionAlertRow).filter_by(upload_id=record.id, state="open")).one_or_none()
-        if alert is None:
-            alert = DistributionAlertRow(
-                upload_id=record.id,
-                channel=record.channel,
-                date=record.date,
-                platform=record.platform,
-                format=record.format,
-                reason=reason,
-                state="open",
-            )
-            session.add(alert)
-            session.flush()
-        else:
-            alert.reason = reason
+        alert = rows.open_alert(
+            session, record.channel, record.date, reason,
+            upload_id=record.id, platform=record.platform, fmt=record.format,
+        )
         return f"distribution_alerts#{alert.id}"
 
 
 def open_alert_for_episode(url: str, channel: str, date: str, reason: str) -> str:
     """An alert about the whole episode (e.g. the licence gate refused it), not one upload."""
     with session_scope(url) as session:
-        alert = session.scalars(
-            select(DistributionAlertRow).filter_by(channel=channel, date=date, upload_id=None, state="open")
-        ).first()
-        if alert is None:
-            alert = DistributionAlertRow(
-                upload_id=None, channel=channel, date=date, platform="*", format="*", reason=reason, state="open"
-            )
-            session.add(alert)
-            session.flush()
-        else:
-            alert.reason = reason
-        return f"distribution_alerts#{alert.id}"
+        return f"distribution_alerts#{rows.open_alert(session, channel, date, reason).id}"
 
 
 def resolve_alerts(url: str, record: UploadRecord) -> None:
     with session_scope(url) as session:
-        for alert in session.scalars(select(DistributionAlertRow).filter_by(upload_id=record.id, state="open")):
-            alert.state = "resolved"
-
-
-def due_deferred(url: str, now: datetime) -> list[tuple[str, str]]:
-    """(channel, date) of every episode with a deferred upload whose resume time has come."""
-    with session_scope(url) as session:
-        rows = session.scalars(select(PlatformUploadRow).filter_by(status="deferred")).all()
-        return sorted({(r.channel, r.date) for r in rows if r.deferred_until is None or aware(r.deferred_until) <= now})
+        rows.resolve_alerts(session, record.id)
 
 
 def events(url: str, upload_id: int) -> list[tuple[str, str, dict[str, Any]]]:
     """The journal of one upload: (step, status, detail) in order."""
     with session_scope(url) as session:
-        rows = session.scalars(select(UploadEventRow).filter_by(upload_id=upload_id).order_by(UploadEventRow.id))
-        return [(r.step, r.status, dict(r.detail)) for r in rows]
+        return [(r.step, r.status, dict(r.detail)) for r in rows.upload_events(session, upload_id)]

@@ -1,28 +1,65 @@
-"""Platform metadata: titles, descriptions and hashtags per platform, always within that platform's limits.
+"""The text of every post: platform metadata (titles, descriptions), hashtags and the content marker.
 
-Every description ends with the episode's content marker (``ref:sv-<marker>``) so an uploader can find a
-post it already made (see :func:`find_marker`) instead of posting twice.
+Every description ends with a marker line (``ref:sv-<marker>``) so an uploader can find a post it already made
+(see :func:`find_marker`) instead of posting twice: the metadata carries the episode's marker
+(:func:`content_marker`), the text of each upload the marker of that (episode, format) (:func:`upload_marker`).
+Hashtags are ``#`` and lower-case letters, digits or ``_`` (:func:`normalise_hashtag`), each once, as many as the
+platform takes. The limits come from :mod:`storyvid_assets.distribution.limits`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 
-from storyvid_assets.distribution.publishing_limits import PLATFORM_LIMITS, PlatformLimits, text_length
+from storyvid_assets.distribution.limits import (
+    HASHTAG_IN_TEXT_RE,
+    PlatformLimits,
+    PostText,
+    TextLimit,
+    count_hashtags,
+    limits_for,
+    metadata_limits,
+    platforms,
+    text_length,
+)
 from storyvid_assets.errors import ConfigError
-from storyvid_assets.models import MetadataRequest, PlatformMetadata, PlatformMetadataItem, Story
+from storyvid_assets.models import (
+    MetadataRequest,
+    PlatformMetadata,
+    PlatformMetadataItem,
+    PostOptions,
+    PublishItem,
+    Story,
+    format_slug,
+)
 from storyvid_assets.story import vocabulary
 
 MARKER_PREFIX = "ref:sv-"
 MARKER_CHARS_RE = re.compile(r"^[A-Za-z0-9_-]{4,64}$")
 MARKER_RE = re.compile(r"ref:sv-([A-Za-z0-9_-]{4,64})")
 HASHTAG_RE = re.compile(r"^#\w+$")
-HASHTAG_IN_TEXT_RE = re.compile(r"(?<![\w&])#\w+")
 MAX_HASHTAG_CHARS = 40
+SHORTS_TAG = "#Shorts"  # YouTube's own tag, kept in its spelling
+TITLE_CAP = 150  # the longest title the builder writes, whatever the platform allows
+LABELLED_TITLE_MAX = 100  # "Title | Label" only when it fits in this
 ELLIPSIS = "…"
 SENTENCE_END_RE = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’]))\s+")
 WORD_RE = re.compile(r"[a-z']+")
 TEASER_MAX_OVERLAP = 0.6
+
+
+# -- markers ------------------------------------------------------------------------------------------------
+
+
+def content_marker(partition_key: str) -> str:
+    """The episode's marker: ``sv-`` and 12 hex digits of the hash of its partition key (``channel|date``)."""
+    return "sv-" + hashlib.sha256(str(partition_key).encode()).hexdigest()[:12]
+
+
+def upload_marker(content_marker: str, fmt: str) -> str:
+    """Unique per (episode, format): the same episode's 16:9 video and 9:16 Short must not match each other."""
+    return f"{content_marker}-{format_slug(fmt)}"
 
 
 def marker_line(content_marker: str) -> str:
@@ -39,9 +76,19 @@ def marker_line(content_marker: str) -> str:
 
 
 def find_marker(text: str) -> str | None:
-    """The content marker embedded in a description or caption, if any."""
+    """The content marker embedded in a description or caption, if any (the last one)."""
     found = MARKER_RE.findall(text)
     return found[-1] if found else None
+
+
+def without_marker(text: str) -> str:
+    """``text`` without its marker lines (an upload's text ends with the upload's own marker instead)."""
+    if not MARKER_RE.search(text):
+        return text
+    return re.sub(r"\n{3,}", "\n\n", MARKER_RE.sub("", text)).strip()
+
+
+# -- hashtags -----------------------------------------------------------------------------------------------
 
 
 def normalise_hashtag(raw: str) -> str | None:
@@ -53,6 +100,7 @@ def normalise_hashtag(raw: str) -> str | None:
 
 
 def merge_hashtags(*groups: list[str]) -> list[str]:
+    """The groups' hashtags normalised, in order (the first group first), each once."""
     tags: list[str] = []
     for group in groups:
         for raw in group:
@@ -69,10 +117,14 @@ def youtube_tags_length(hashtags: list[str]) -> int:
 
 
 def hashtags_for(tags: list[str], limits: PlatformLimits) -> list[str]:
+    """The first tags the platform takes: its preferred count, within its tag-length total."""
     chosen = tags[: min(limits.preferred_hashtags, limits.max_hashtags)]
     while limits.tags_total is not None and chosen and youtube_tags_length(chosen) > limits.tags_total:
         chosen = chosen[:-1]
     return chosen
+
+
+# -- titles and descriptions --------------------------------------------------------------------------------
 
 
 def clean(text: str, forbidden: str) -> str:
@@ -128,28 +180,35 @@ def disclosure(story: Story) -> str:
     return "Story, narration and pictures are computer-generated."
 
 
-def platform_title(story: Story, label: str, limits: PlatformLimits) -> str:
-    title = clean(story.title, limits.forbidden_chars).replace("\n", " ") or "Untitled story"
-    if not limits.caption_only:
+def title_limit(limits: PlatformLimits) -> TextLimit:
+    """The title's limit; a post without a separate title carries it inside the caption, so the caption's."""
+    return limits.title or limits.text
+
+
+def fit_title(title: str, limits: PlatformLimits, label: str = "") -> str:
+    """``title`` cleaned and cut to the platform; ``"Title | Label"`` where the post has a title and it fits."""
+    title = clean(title, limits.forbidden_chars).replace("\n", " ") or "Untitled story"
+    limit = title_limit(limits)
+    if label and limits.title is not None:
         with_label = f"{title} | {clean(label, limits.forbidden_chars)}"
-        if text_length(with_label, limits.title.unit) <= min(limits.title.max, 100):
+        if text_length(with_label, limit.unit) <= min(limit.max, LABELLED_TITLE_MAX):
             return with_label
-    return truncate(title, min(limits.title.max, 150), limits.title.unit)
+    return truncate(title, min(limit.max, TITLE_CAP), limit.unit)
 
 
-def platform_description(request: MetadataRequest, title: str, hashtags: list[str], limits: PlatformLimits) -> str:
-    """Paragraphs in order of importance, each cut to what is left; the marker always ends the text."""
-    story = request.story
+def fit_description(
+    title: str, paragraphs: list[str], hashtags: list[str], content_marker: str, limits: PlatformLimits
+) -> str:
+    """Paragraphs in order of importance, each cut to what is left, then the hashtags; the marker ends the text.
+
+    A caption-only post (no separate title) opens with the title.
+    """
     forbidden = limits.forbidden_chars
-    tail = [" ".join(hashtags), marker_line(request.content_marker)]
-    head = [
-        clean(story.logline, forbidden),
-        clean(teaser(story), forbidden),
-        clean(f"More stories from {request.channel_display_name}. {disclosure(story)}", forbidden),
-    ]
-    if limits.caption_only:
+    head = [clean(p, forbidden) for p in paragraphs]
+    if limits.title is None and not (head and head[0].startswith(title)):
         head.insert(0, title)
-    unit, limit = limits.description.unit, limits.description.max
+    tail = [" ".join(hashtags), marker_line(content_marker)]
+    unit, limit = limits.text.unit, limits.text.max
     tail_text = "\n\n".join(t for t in tail if t)
     if text_length(tail_text, unit) > limit:  # only an absurd marker could do this; keep the marker alone
         tail_text = tail[-1]
@@ -164,17 +223,27 @@ def platform_description(request: MetadataRequest, title: str, hashtags: list[st
     return "\n\n".join([*kept, tail_text])
 
 
-def build_item(
-    request: MetadataRequest, platform: str, tags: list[str], label: str, category: str
+def fit_item(
+    request: MetadataRequest,
+    platform: str,
+    title: str,
+    paragraphs: list[str],
+    hashtags: list[str],
+    label: str = "",
+    category: str | None = None,
 ) -> PlatformMetadataItem:
-    limits = PLATFORM_LIMITS[platform]
-    hashtags = hashtags_for(tags, limits)
-    title = platform_title(request.story, label, limits)
+    """One platform's metadata item within its limits, whoever wrote the words (the builder or a model).
+
+    ``hashtags``: the candidates in order of preference (the channel's first); normalised and cut here.
+    """
+    limits = metadata_limits(platform)
+    tags = hashtags_for(merge_hashtags(hashtags), limits)
+    fitted = fit_title(title, limits, label)
     return PlatformMetadataItem(
         platform=platform,  # type: ignore[arg-type]
-        title=title,
-        description=platform_description(request, title, hashtags, limits),
-        hashtags=hashtags,
+        title=fitted,
+        description=fit_description(fitted, paragraphs, tags, request.content_marker, limits),
+        hashtags=tags,
         made_for_kids=request.audience == "kids",
         contains_synthetic_media=True,
         category_id=category if platform == "youtube" else None,
@@ -182,29 +251,43 @@ def build_item(
     )
 
 
-def build_platform_metadata(request: MetadataRequest) -> PlatformMetadata:
-    """One metadata item per requested platform, each within that platform's limits."""
-    unknown = [p for p in request.platforms if p not in PLATFORM_LIMITS]
+def check_request(request: MetadataRequest) -> None:
+    """Refuse unknown platforms and an unusable marker before anything is written."""
+    unknown = [p for p in request.platforms if p not in platforms()]
     if unknown:
         raise ConfigError(
-            "MetadataRequest", "platforms", f"unknown platforms {unknown}", f"use some of {sorted(PLATFORM_LIMITS)}"
+            "MetadataRequest", "platforms", f"unknown platforms {unknown}", f"use some of {platforms()}"
         )
-    marker_line(request.content_marker)  # fail early on a bad marker
-    label, genre_tags, category = genre_details(request.story.genre)
-    tags = merge_hashtags(request.hashtags, genre_tags)
-    items = [build_item(request, p, tags, label, category) for p in dict.fromkeys(request.platforms)]
+    marker_line(request.content_marker)
+
+
+def build_platform_metadata(request: MetadataRequest) -> PlatformMetadata:
+    """One metadata item per requested platform, each within that platform's limits."""
+    check_request(request)
+    story = request.story
+    label, genre_tags, category = genre_details(story.genre)
+    paragraphs = [
+        story.logline,
+        teaser(story),
+        f"More stories from {request.channel_display_name}. {disclosure(story)}",
+    ]
+    items = [
+        fit_item(request, p, story.title, paragraphs, [*request.hashtags, *genre_tags], label, category)
+        for p in dict.fromkeys(request.platforms)
+    ]
     return PlatformMetadata(items=items, content_marker=request.content_marker)
 
 
 def validate_metadata_item(item: PlatformMetadataItem, content_marker: str | None = None) -> list[str]:
     """Every way ``item`` breaks its platform's limits (empty when it is fine to upload)."""
-    limits = PLATFORM_LIMITS.get(item.platform)
-    if limits is None:
+    try:
+        limits = metadata_limits(item.platform)
+    except KeyError:
         return [f"unknown platform {item.platform!r}"]
     problems = []
     for field, text, limit in (
-        ("title", item.title, limits.title),
-        ("description", item.description, limits.description),
+        ("title", item.title, title_limit(limits)),
+        ("description", item.description, limits.text),
     ):
         length = text_length(text, limit.unit)
         if length > limit.max:
@@ -219,8 +302,7 @@ def validate_metadata_item(item: PlatformMetadataItem, content_marker: str | Non
         problems.append(f"{item.platform} hashtags are malformed: {malformed}")
     if len({t.lower() for t in item.hashtags}) != len(item.hashtags):
         problems.append(f"{item.platform} hashtags repeat")
-    in_text = HASHTAG_IN_TEXT_RE.findall(f"{item.title}\n{item.description}")
-    count = max(len(item.hashtags), len(in_text))
+    count = max(len(item.hashtags), count_hashtags(f"{item.title}\n{item.description}"))
     if count > limits.max_hashtags:
         problems.append(f"{item.platform} has {count} hashtags, over the limit of {limits.max_hashtags}")
     if limits.tags_total is not None and youtube_tags_length(item.hashtags) > limits.tags_total:
@@ -232,3 +314,23 @@ def validate_metadata_item(item: PlatformMetadataItem, content_marker: str | Non
     ):
         problems.append(f"{item.platform} description lacks the content marker {marker_line(content_marker)}")
     return problems
+
+
+# -- the text of one upload ---------------------------------------------------------------------------------
+
+
+def compose_text(item: PublishItem, options: PostOptions) -> PostText:
+    """The title and description/caption sent for one upload: the metadata's text, every hashtag once (and
+    ``#Shorts`` on a Short), ending with the upload's marker line instead of the episode's."""
+    meta = item.metadata
+    tags = merge_hashtags(meta.hashtags)
+    if options.kind == "short" and SHORTS_TAG.lower() not in tags:
+        tags.append(SHORTS_TAG)
+    body = without_marker(meta.description.strip())
+    present = {t.lower() for t in HASHTAG_IN_TEXT_RE.findall(body)}
+    missing = [t for t in tags if t.lower() not in present]
+    if missing:
+        body = f"{body}\n\n{' '.join(missing)}"
+    text = f"{body}\n\n{marker_line(options.marker)}"
+    title = meta.title.strip() if limits_for(meta.platform, options.kind).title is not None else ""
+    return PostText(title=title, text=text, tags=tuple(t.lstrip("#") for t in tags))

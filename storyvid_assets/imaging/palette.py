@@ -48,11 +48,6 @@ def scale(c: Color, k: float) -> Color:
     return (min(255, round(c[0] * k)), min(255, round(c[1] * k)), min(255, round(c[2] * k)))
 
 
-def luminance(c: Color) -> float:
-    """Rec. 709 luma, 0..255."""
-    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
-
-
 BASE_PALETTES: dict[TimeOfDay, Palette] = {
     "night": Palette(
         sky_top=(8, 12, 38),

@@ -1,14 +1,13 @@
-"""Narration and music checks: silence gaps, clipping, durations and licence evidence."""
+"""Narration and music checks: silence gaps, clipping, durations, and licence problems as findings."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import numpy as np
 
 from storyvid_assets.audio.wav import decode_wav, peak_dbfs
-from storyvid_assets.models import LicenceEvidence
+from storyvid_assets.distribution.licence import LicenceProblem
 from storyvid_assets.moderation.findings import Finding
 
 FRAME_S = 0.02
@@ -276,43 +275,18 @@ def music_findings(
     return findings
 
 
-LICENCE_FIELDS = ("provider", "licence_id", "terms", "prompt")
-
-
-def licence_findings(licence: LicenceEvidence | None, now: datetime | None = None) -> list[Finding]:
-    """Licence evidence must name the provider, the licence and its terms, the prompt, and a past timestamp."""
-    where = "music licence evidence"
-    if licence is None:
-        return [
-            _finding(
-                "music_licence",
-                "no licence evidence",
-                where,
-                "music without a licence cannot be published",
-                field="licence",
-            )
-        ]
-    findings = [
-        _finding(
-            "music_licence",
-            f"licence evidence lacks '{name}'",
-            where,
-            "evidence must show who made the music, under which licence and terms, from which prompt",
-            field=f"licence.{name}",
+def music_licence_findings(problems: list[LicenceProblem]) -> list[Finding]:
+    """The music's licence problems (the rule lives in ``distribution.licence``) as blocking findings."""
+    return [
+        Finding(
+            category="music_licence",
+            level="severe",
+            blocking=True,
+            what=problem.what,
+            where=f"{problem.subject} licence evidence" if problem.field != "catalog" else "catalog media_assets",
+            why="music without valid licence evidence cannot be published",
+            field=problem.field,
+            source="catalog" if problem.field == "catalog" else "audio check",
         )
-        for name in LICENCE_FIELDS
-        if not str(getattr(licence, name) or "").strip()
+        for problem in problems
     ]
-    now = now or datetime.now(UTC)
-    created = licence.created_at if licence.created_at.tzinfo else licence.created_at.replace(tzinfo=UTC)
-    if created > now:
-        findings.append(
-            _finding(
-                "music_licence",
-                f"licence timestamp {created.isoformat()} is in the future",
-                where,
-                "evidence must be recorded when the music was made",
-                field="licence.created_at",
-            )
-        )
-    return findings

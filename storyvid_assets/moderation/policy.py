@@ -28,6 +28,7 @@ from storyvid_assets.moderation.wordlists import (
     presets,
 )
 
+TextField = tuple[str, int | None, str]  # (field, scene index, text)
 EXCERPT_CHARS = 30
 CATEGORY_LABELS = {
     PATTERN_CATEGORY: "Personal data",
@@ -261,9 +262,9 @@ def _personal_data(text: str, policy: TextPolicy, field: str, scene_index: int |
     return findings
 
 
-def story_fields(story: Story) -> list[tuple[str, int | None, str]]:
+def story_fields(story: Story) -> list[TextField]:
     """Every published piece of a story's text: (field, scene index, text)."""
-    fields: list[tuple[str, int | None, str]] = [
+    fields: list[TextField] = [
         ("title", None, story.title),
         ("logline", None, story.logline),
         ("setting", None, story.setting),
@@ -281,9 +282,9 @@ def story_fields(story: Story) -> list[tuple[str, int | None, str]]:
     return fields
 
 
-def scan_story(story: Story, policy: TextPolicy) -> list[Finding]:
-    """Findings in every text field of a story, in reading order."""
+def scan_fields(texts: list[TextField], policy: TextPolicy) -> list[Finding]:
+    """Findings in each (field, scene index, text), in order: the local policy over e.g. ``story_fields``."""
     findings: list[Finding] = []
-    for field, scene_index, text in story_fields(story):
+    for field, scene_index, text in texts:
         findings += scan_text(text, policy, field, scene_index)
     return findings

@@ -6,10 +6,10 @@ from functools import cache
 from pathlib import Path
 from typing import Literal, TypeVar
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from storyvid_assets.errors import ConfigError
+from storyvid_assets.yamlfile import load_yaml_model
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 TERM_CATEGORIES = ("profanity", "hate", "sexual", "violence", "self_harm", "frightening")
@@ -18,6 +18,8 @@ NAME_CATEGORY = "real_person"
 ALL_CATEGORIES = (*TERM_CATEGORIES, PATTERN_CATEGORY, NAME_CATEGORY)
 BlockLevel = Literal["mild", "severe", "off"]
 M = TypeVar("M", bound=BaseModel)
+DATA_FIX = "fix the moderation data file"
+RESTORE_FIX = "restore the file from the repository"
 
 
 class _Data(BaseModel):
@@ -67,29 +69,17 @@ class Preset(_Data):
     provider_thresholds: ProviderThresholds
 
 
+class Presets(RootModel[dict[str, Preset]]):
+    """``presets.yaml``: preset name -> preset."""
+
+
 class Regions(_Data):
     regions: dict[str, str]
     default: list[str]
 
 
-def _load(name: str) -> dict:
-    path = DATA_DIR / f"{name}.yaml"
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(str(path), "(file)", f"cannot be read ({exc})", "restore the file from git") from exc
-    if not isinstance(raw, dict):
-        raise ConfigError(str(path), "(file)", "is not a mapping", "restore the file from the repository")
-    return raw
-
-
 def _validated(model: type[M], name: str) -> M:
-    try:
-        return model.model_validate(_load(name))
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"]) or "(file)"
-        raise ConfigError(str(DATA_DIR / f"{name}.yaml"), field, err["msg"], "fix the moderation data file") from exc
+    return load_yaml_model(DATA_DIR / f"{name}.yaml", model, DATA_FIX, file_fix=RESTORE_FIX)
 
 
 @cache
@@ -111,14 +101,7 @@ def personal_data_patterns() -> PatternList:
 
 @cache
 def presets() -> dict[str, Preset]:
-    raw = _load("presets")
-    try:
-        loaded = {name: Preset.model_validate(body) for name, body in raw.items()}
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise ConfigError(
-            str(DATA_DIR / "presets.yaml"), ".".join(str(p) for p in err["loc"]), err["msg"], "fix the preset"
-        ) from exc
+    loaded = _validated(Presets, "presets").root
     for name, preset in loaded.items():
         missing = set(ALL_CATEGORIES) - set(preset.block)
         if missing:

@@ -357,10 +357,6 @@ class ParsedEvent(BaseModel):
     text: str  # with override tags
     highlighted: str | None  # the word drawn in the highlight colour (captions only)
 
-    @property
-    def plain_text(self) -> str:
-        return re.sub(r"\{[^}]*\}", "", self.text).replace("\\N", " ")
-
 
 def parse_ass_time(text: str) -> float:
     h, m, s = text.strip().split(":")

@@ -7,17 +7,24 @@ time, so zooms stay centred on the subject. Transitions blend only the overlappi
 moving overlay) and everything is concatenated; the fades at the ends and the ASS captions/cards run on the joined
 stream. Grade and vignette are baked into the stills (see ``look``). x264 (or a hardware encoder) is the bottleneck
 by design.
+
+The graph is built with ffmpeg-python: streams are objects (inputs, filters, split, overlay, concat, outputs),
+and it writes the ``-filter_complex`` text, labels and escaping included.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import ffmpeg
 
 from storyvid_assets.render.encoders import PRESETS, Encoder, Preset, video_codec_args
-from storyvid_assets.render.ffmpeg import filter_path
-from storyvid_assets.render.look import grain_filter
+from storyvid_assets.render.look import Filter, grain_filter
 from storyvid_assets.render.timeline import Motion, Timeline, TimelineScene
+
+Stream = Any  # an ffmpeg-python stream (the library has no type hints)
 
 REGION_SAMPLES = 9
 REGION_MARGIN_PX = 2
@@ -107,7 +114,7 @@ def motion_filters(
     frames: int,
     fps: int,
     offset: int = 0,
-) -> str:
+) -> list[Filter]:
     """Per-frame part of a scene: optional scale (zoom) and the moving crop, as expressions of the frame index.
 
     The index comes from the frame time (``round(t*fps)``, plus ``offset`` for a piece that starts later in the
@@ -125,16 +132,17 @@ def motion_filters(
     cx = f"clip({_num(motion.focus[0] * iw)}+{_num(motion.pan[0])}*({u}-0.5)*{view_w},{view_w}/2,{_num(iw)}-{view_w}/2)"
     cy = f"clip({_num(motion.focus[1] * ih)}+{_num(motion.pan[1])}*({u}-0.5)*{view_h},{view_h}/2,{_num(ih)}-{view_h}/2)"
     zmax = max(z0, z1)
+    filters: list[Filter] = []
     if geom.zooms:
         fw = f"(2*ceil({_num(sw)}*{zoom}/{_num(zmax)}/2))"
         fh = f"(2*ceil({_num(sh)}*{zoom}/{_num(zmax)}/2))"
-        scale = f"scale=w='max({out_w},{fw})':h='max({out_h},{fh})':eval=frame:flags=bilinear,"
         frame_w, frame_h = f"max({out_w},{fw})", f"max({out_h},{fh})"
+        filters.append(Filter("scale", {"w": frame_w, "h": frame_h, "eval": "frame", "flags": "bilinear"}))
     else:
-        scale, frame_w, frame_h = "", str(sw), str(sh)
+        frame_w, frame_h = str(sw), str(sh)
     x = f"clip(({cx}-{rx})*{frame_w}/{rw}-{out_w}/2,0,{frame_w}-{out_w})"
     y = f"clip(({cy}-{ry})*{frame_h}/{rh}-{out_h}/2,0,{frame_h}-{out_h})"
-    return f"{scale}crop=w={out_w}:h={out_h}:x='{x}':y='{y}'"
+    return [*filters, Filter("crop", {"w": out_w, "h": out_h, "x": x, "y": y})]
 
 
 @dataclass(frozen=True)
@@ -180,10 +188,10 @@ def total_frames(timeline: Timeline, fps: int) -> int:
     return max(1, round(timeline.duration * fps))
 
 
-def transition_filters(
-    scene: TimelineScene, frames: int, fps: int, out_w: int, out_h: int, tail: str, head: str, out: str
-) -> list[str]:
-    """Filters joining the ``tail`` piece of one scene and the ``head`` piece of the next into ``out``.
+def transition(
+    scene: TimelineScene, frames: int, fps: int, out_w: int, out_h: int, tail: Stream, head: Stream
+) -> Stream:
+    """The ``tail`` piece of one scene joined to the ``head`` piece of the next by ``scene``'s transition in.
 
     For crossfades and slides both pieces are the whole ``frames``-long overlap; for a fade through black the tail
     piece is the overlap's first half and the head piece its second half (see :func:`scene_pieces`). Built from
@@ -193,17 +201,13 @@ def transition_filters(
     assert scene.transition_in is not None
     kind, direction = scene.transition_in.kind, scene.transition_in.direction
     if kind == "crossfade":
-        return [
-            f"[{head}]format=yuva420p,fade=t=in:alpha=1:start_frame=0:nb_frames={frames}[{head}a]",
-            f"[{tail}][{head}a]overlay=format=yuv420:shortest=1[{out}]",
-        ]
+        head = head.filter("format", "yuva420p").filter("fade", t="in", alpha=1, start_frame=0, nb_frames=frames)
+        return ffmpeg.filter([tail, head], "overlay", format="yuv420", shortest=1)
     if kind == "fade_black":
         half = fade_black_split(frames)
-        return [
-            f"[{tail}]fade=t=out:start_frame=0:nb_frames={half}[{tail}f]",
-            f"[{head}]fade=t=in:start_frame=0:nb_frames={frames - half}[{head}f]",
-            f"[{tail}f][{head}f]concat=n=2:v=1:a=0[{out}]",
-        ]
+        tail = tail.filter("fade", t="out", start_frame=0, nb_frames=half)
+        head = head.filter("fade", t="in", start_frame=0, nb_frames=frames - half)
+        return ffmpeg.concat(tail, head, v=1, a=0)
     # slide: the new scene slides in over the old one from the side it is named after
     progress = f"(1-(round(t*{fps})+1)/{frames})"
     x, y = {
@@ -212,7 +216,7 @@ def transition_filters(
         "up": ("0", f"{out_h}*{progress}"),
         "down": ("0", f"-{out_h}*{progress}"),
     }[direction]
-    return [f"[{tail}][{head}]overlay=x='{x}':y='{y}':eval=frame:shortest=1[{out}]"]
+    return ffmpeg.filter([tail, head], "overlay", x=x, y=y, eval="frame", shortest=1)
 
 
 def fade_black_split(frames: int) -> int:
@@ -221,8 +225,8 @@ def fade_black_split(frames: int) -> int:
 
 
 @dataclass(frozen=True)
-class ScenePlan:
-    """One scene in one format: its move, pixel geometry, frame range and prepared still."""
+class FormatScene:
+    """One scene as rendered in one format: its move, pixel geometry, frame range and prepared still."""
 
     scene: TimelineScene
     motion: Motion
@@ -231,46 +235,54 @@ class ScenePlan:
     still: str  # file name of the prepared still: raw yuv420p at ``geometry.scaled``
 
 
-def plan_scenes(timeline: Timeline, out_w: int, out_h: int, fps: int, preset: Preset, tag: str = "") -> list[ScenePlan]:
+def plan_format(
+    timeline: Timeline, out_w: int, out_h: int, fps: int, preset: Preset, tag: str = ""
+) -> list[FormatScene]:
+    """Every scene of ``timeline`` in an ``out_w`` x ``out_h`` format; ``tag`` names their still files."""
     spec = PRESETS[preset]
-    plans = []
+    scenes = []
     for i, (scene, frames) in enumerate(zip(timeline.scenes, scene_frames(timeline, fps), strict=True)):
         motion = effective_motion(scene.motion, spec.full_motion)
         geometry = scene_geometry(motion, scene.image_width, scene.image_height, out_w, out_h)
-        plans.append(ScenePlan(scene, motion, geometry, frames, f"still-{tag}{i:03d}.yuv"))
-    return plans
+        scenes.append(FormatScene(scene, motion, geometry, frames, f"still-{tag}{i:03d}.yuv"))
+    return scenes
 
 
-def still_args(jobs: list[tuple[str, list[ScenePlan]]], look_filters: str) -> list[str]:
-    """One ffmpeg run that decodes each source image once and writes the prepared still of every plan that uses it
+def apply(stream: Stream, filters: list[Filter]) -> Stream:
+    """``stream`` through ``filters`` in order."""
+    for item in filters:
+        stream = stream.filter(item.name, *item.args, **item.options)
+    return stream
+
+
+def still_args(jobs: list[tuple[str, list[FormatScene]]], look: list[Filter]) -> list[str]:
+    """One ffmpeg run that decodes each source image once and writes the prepared still of every scene that uses it
     (one per format): cropped, scaled, graded once, as a raw yuv420p frame.
 
-    ``jobs`` pairs a source image with its plans. Doing this in short processes of its own keeps the big decoded
+    ``jobs`` pairs a source image with its scenes. Doing this in short processes of its own keeps the big decoded
     images and their filter buffers out of the long encoding process, whose memory then holds one small frame per
     scene.
     """
-    args: list[str] = []
-    for image, _ in jobs:
-        args += ["-i", image]
-    chains: list[str] = []
-    outputs: list[str] = []
-    for i, (_, plans) in enumerate(jobs):
-        labels = [f"p{i}_{k}" for k in range(len(plans))]
-        chains.append(f"[{i}:v]split={len(plans)}" + "".join(f"[{label}i]" for label in labels))
-        for label, plan in zip(labels, plans, strict=True):
-            rx, ry, rw, rh = plan.geometry.region
-            sw, sh = plan.geometry.scaled
-            steps = [f"crop={rw}:{rh}:{rx}:{ry}", f"scale={sw}:{sh}:flags=lanczos", look_filters, "format=yuv420p"]
-            chains.append(f"[{label}i]" + ",".join(x for x in steps if x) + f"[{label}]")
-            outputs += ["-map", f"[{label}]", "-frames:v", "1", "-f", "rawvideo", "-y", plan.still]
-    return [*args, "-filter_complex", ";".join(chains), *outputs]
+    by_image: dict[str, list[FormatScene]] = {}
+    for image, scenes in jobs:
+        by_image.setdefault(image, []).extend(scenes)
+    outputs = []
+    for image, scenes in by_image.items():
+        copies = ffmpeg.input(image).video.split()
+        for k, scene in enumerate(scenes):
+            rx, ry, rw, rh = scene.geometry.region
+            sw, sh = scene.geometry.scaled
+            still = copies[k].filter("crop", rw, rh, rx, ry).filter("scale", sw, sh, flags="lanczos")
+            still = apply(still, look).filter("format", "yuv420p")
+            outputs.append(still.output(scene.still, f="rawvideo", **{"frames:v": 1}))
+    return ffmpeg.merge_outputs(*outputs).get_args(overwrite_output=True)
 
 
 @dataclass(frozen=True)
 class Piece:
     """A run of one scene's frames fed by its own input: head (transition in), middle, or tail (transition out)."""
 
-    plan: ScenePlan
+    scene: FormatScene
     position: int  # the scene's position in the timeline
     role: str  # "h" | "m" | "t"
     first: int  # first frame within the scene's stream
@@ -281,36 +293,70 @@ class Piece:
         return f"{self.role}{self.position}"
 
 
-def scene_pieces(plans: list[ScenePlan]) -> list[Piece]:
+def scene_pieces(scenes: list[FormatScene]) -> list[Piece]:
     """Each scene cut into head, middle and tail pieces.
 
     Every piece has its own loop of the (one-frame) still, so no filter ever pulls frames of a piece that is not
     playing yet (splitting a scene's frame stream would: an overlay waiting for a tail pulls the whole middle through
     the split, and those frames pile up in memory until the concat reaches them - measured 2.5 GB for 60 s).
     """
-    overlaps = [0] + [plans[i - 1].frames.last - plans[i].frames.first for i in range(1, len(plans))] + [0]
+    overlaps = [0] + [scenes[i - 1].frames.last - scenes[i].frames.first for i in range(1, len(scenes))] + [0]
     pieces: list[Piece] = []
-    for i, plan in enumerate(plans):
-        head, tail, count = overlaps[i], overlaps[i + 1], plan.frames.count
+    for i, scene in enumerate(scenes):
+        head, tail, count = overlaps[i], overlaps[i + 1], scene.frames.count
         head_first = 0
         tail_last = count
-        if i > 0 and _kind(plans[i]) == "fade_black":
+        if i > 0 and _kind(scenes[i]) == "fade_black":
             head_first = fade_black_split(head)  # the first half of the overlap is the previous scene fading out
-        if i + 1 < len(plans) and _kind(plans[i + 1]) == "fade_black":
+        if i + 1 < len(scenes) and _kind(scenes[i + 1]) == "fade_black":
             tail_last = count - tail + fade_black_split(tail)
         for role, a, b in (("h", head_first, head), ("m", head, count - tail), ("t", count - tail, tail_last)):
             if b > a:
-                pieces.append(Piece(plan, i, role, a, b))
+                pieces.append(Piece(scene, i, role, a, b))
     return pieces
 
 
-def _kind(plan: ScenePlan) -> str:
-    return plan.scene.transition_in.kind if plan.scene.transition_in else ""
+def _kind(scene: FormatScene) -> str:
+    return scene.scene.transition_in.kind if scene.scene.transition_in else ""
 
 
-def filtergraph(
+def piece_stream(still: Stream, piece: Piece, out_w: int, out_h: int, fps: int) -> Stream:
+    """The frames of ``piece``: its scene's one-frame still looped, then moved (zoom and crop)."""
+    scene = piece.scene
+    looped = still.filter("loop", loop=piece.last - piece.first - 1, size=1, start=0).filter(
+        "setpts", "N/(FRAME_RATE*TB)"
+    )
+    move = motion_filters(scene.scene, scene.motion, scene.geometry, out_w, out_h, scene.frames.count, fps, piece.first)
+    return apply(looped, move).filter("setsar", 1)
+
+
+def finishing_filters(
+    timeline: Timeline, fps: int, ass_file: str | None, fonts_dir: str | None, animated_grain: bool
+) -> list[Filter]:
+    """What runs on the joined stream: animated grain, the fades at both ends, captions and cards, yuv420p."""
+    # `copy` hands every frame on in one pool of its own: otherwise the encoder's queue holds each piece's buffers
+    # and every piece's pool grows to the queue's depth (measured: 570 -> 470 MB peak for 30 s of 1080x1920)
+    filters = [Filter("copy"), *(grain_filter(timeline.look.grain) if animated_grain else [])]
+    total = total_frames(timeline, fps)
+    if timeline.fade_in_s > 0:
+        filters.append(Filter("fade", {"t": "in", "st": 0, "d": _num(timeline.fade_in_s)}))
+    if timeline.fade_out_s > 0:
+        start = _num(total / fps - timeline.fade_out_s)
+        filters.append(Filter("fade", {"t": "out", "st": start, "d": _num(timeline.fade_out_s)}))
+    if ass_file:
+        filters.append(caption_filter(ass_file, fonts_dir))
+    return [*filters, Filter("format", args=("yuv420p",))]
+
+
+def caption_filter(ass_file: str, fonts_dir: str | None) -> Filter:
+    """libass drawing the captions and cards of ``ass_file`` with the fonts in ``fonts_dir``."""
+    return Filter("ass", {"filename": ass_file, **({"fontsdir": fonts_dir} if fonts_dir else {})})
+
+
+def video_stream(
     timeline: Timeline,
-    plans: list[ScenePlan],
+    scenes: list[FormatScene],
+    stills: list[Stream],
     out_w: int,
     out_h: int,
     fps: int,
@@ -318,53 +364,43 @@ def filtergraph(
     fonts_dir: str | None,
     encoder: Encoder,
     animated_grain: bool = False,
-) -> str:
-    """The video filtergraph for one format; inputs ``0..n-1`` are the prepared stills, output ``[v]``.
+) -> Stream:
+    """The video of one format from the prepared ``stills`` (one input per scene).
 
     Transitions join a tail and the next head; all pieces are concatenated, so a frame outside transitions passes
     through no blending at all.
     """
-    parts: list[str] = []
-    pieces = scene_pieces(plans)
-    for i in range(len(plans)):
+    pieces = scene_pieces(scenes)
+    streams: dict[str, Stream] = {}
+    for i, still in enumerate(stills):
         mine = [p for p in pieces if p.position == i]
         # the input is one frame: splitting it hands each piece's loop a reference, nothing is pulled later
-        parts.append(f"[{i}:v]split={len(mine)}" + "".join(f"[{p.label}s]" for p in mine))
-    for piece in pieces:
-        plan = piece.plan
-        loop = f"loop=loop={piece.last - piece.first - 1}:size=1:start=0,setpts=N/(FRAME_RATE*TB)"
-        move = motion_filters(plan.scene, plan.motion, plan.geometry, out_w, out_h, plan.frames.count, fps, piece.first)
-        parts.append(f"[{piece.label}s]{loop},{move},setsar=1[{piece.label}]")
-    order = ["m0"]
-    for i in range(1, len(plans)):
-        overlap = plans[i - 1].frames.last - plans[i].frames.first
-        parts += transition_filters(plans[i].scene, overlap, fps, out_w, out_h, f"t{i - 1}", f"h{i}", f"x{i}")
-        order += [f"x{i}", f"m{i}"]
-    if len(order) > 1:
-        parts.append("".join(f"[{label}]" for label in order) + f"concat=n={len(order)}:v=1:a=0[joined]")
-        label = "joined"
-    else:
-        label = order[0]
-    # `copy` hands every frame on in one pool of its own: otherwise the encoder's queue holds each piece's buffers
-    # and every piece's pool grows to the queue's depth (measured: 570 -> 470 MB peak for 30 s of 1080x1920)
-    post = ["copy", grain_filter(timeline.look.grain) if animated_grain else ""]
-    total = total_frames(timeline, fps)
-    if timeline.fade_in_s > 0:
-        post.append(f"fade=t=in:st=0:d={_num(timeline.fade_in_s)}")
-    if timeline.fade_out_s > 0:
-        post.append(f"fade=t=out:st={_num(total / fps - timeline.fade_out_s)}:d={_num(timeline.fade_out_s)}")
-    if ass_file:
-        fonts = f":fontsdir={filter_path(fonts_dir)}" if fonts_dir else ""
-        post.append(f"ass=filename={filter_path(ass_file)}{fonts}")
-    post.append("format=yuv420p")
-    chain = ",".join(p for p in post if p)
-    parts.append(f"[{label}]{chain}{encoder.upload_filter}[v]")
-    return ";\n".join(parts)
+        copies = still.video.split()
+        for k, piece in enumerate(mine):
+            streams[piece.label] = piece_stream(copies[k], piece, out_w, out_h, fps)
+    order = [streams["m0"]]
+    for i in range(1, len(scenes)):
+        overlap = scenes[i - 1].frames.last - scenes[i].frames.first
+        joined = transition(scenes[i].scene, overlap, fps, out_w, out_h, streams[f"t{i - 1}"], streams[f"h{i}"])
+        order += [joined, streams[f"m{i}"]]
+    video = ffmpeg.concat(*order, v=1, a=0) if len(order) > 1 else order[0]
+    finish = finishing_filters(timeline, fps, ass_file, fonts_dir, animated_grain)
+    return apply(video, [*finish, *upload_filters(encoder)])
+
+
+def upload_filters(encoder: Encoder) -> list[Filter]:
+    """The encoder's upload chain (text such as ``,format=nv12,hwupload``: names with at most one plain value)."""
+    filters = []
+    for item in encoder.upload_filter.split(","):
+        if item:
+            name, _, value = item.partition("=")
+            filters.append(Filter(name, args=(value,) if value else ()))
+    return filters
 
 
 def ffmpeg_args(
     timeline: Timeline,
-    plans: list[ScenePlan],
+    scenes: list[FormatScene],
     out_w: int,
     out_h: int,
     fps: int,
@@ -376,38 +412,26 @@ def ffmpeg_args(
     output: Path,
 ) -> list[str]:
     """Arguments (without the executable) encoding ``timeline`` at ``out_w`` x ``out_h`` to ``output``."""
-    inputs: list[str] = [*encoder.input_args]
-    for plan in plans:
-        sw, sh = plan.geometry.scaled
-        inputs += [
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "yuv420p",
-            "-video_size",
-            f"{sw}x{sh}",
-            "-framerate",
-            str(fps),
-            "-i",
-            plan.still,
-        ]
-    if audio_path:
-        inputs += ["-i", audio_path]
-    graph = filtergraph(
-        timeline, plans, out_w, out_h, fps, ass_file, fonts_dir, encoder, PRESETS[preset].animated_grain
-    )
-    args = [*inputs, "-filter_complex", graph, "-map", "[v]"]
-    if audio_path:
-        args += ["-map", f"{len(plans)}:a", "-c:a", "copy"]
-    return [
-        *args,
-        *video_codec_args(encoder, preset, fps),
-        "-r",
-        str(fps),
-        "-frames:v",
-        str(total_frames(timeline, fps)),
-        "-movflags",
-        "+faststart",
-        "-y",
-        str(output),
+    stills = [
+        ffmpeg.input(s.still, f="rawvideo", pix_fmt="yuv420p", video_size=s.geometry.scaled, framerate=fps)
+        for s in scenes
     ]
+    video = video_stream(
+        timeline, scenes, stills, out_w, out_h, fps, ass_file, fonts_dir, encoder, PRESETS[preset].animated_grain
+    )
+    streams = [video]
+    options = _options(video_codec_args(encoder, preset, fps))
+    if audio_path:
+        streams.append(ffmpeg.input(audio_path).audio)
+        options["c:a"] = "copy"
+    options |= {"r": fps, "frames:v": total_frames(timeline, fps), "movflags": "+faststart"}
+    encode = ffmpeg.output(*streams, str(output), **options)
+    return [*encoder.input_args, *encode.get_args(overwrite_output=True)]
+
+
+def _options(args: list[str]) -> dict[str, str]:
+    """``["-crf", "22", ...]`` as ``{"crf": "22", ...}`` (every option takes a value)."""
+    flags, values = args[::2], args[1::2]
+    if len(flags) != len(values) or not all(f.startswith("-") for f in flags):
+        raise ValueError(f"expected option/value pairs, got {args}")
+    return {flag[1:]: value for flag, value in zip(flags, values, strict=True)}

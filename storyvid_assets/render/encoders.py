@@ -40,10 +40,6 @@ class Encoder:
     input_args: tuple[str, ...] = ()  # before the inputs (e.g. a VAAPI device)
     upload_filter: str = ""  # appended to the video filter chain (e.g. hwupload for VAAPI)
 
-    @property
-    def hardware(self) -> bool:
-        return self.name != "libx264"
-
 
 LIBX264 = Encoder("libx264")
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from storyvid_assets.models import FORMAT_SIZES, format_slug
 from storyvid_assets.render.audio import MixedAudio, mix_audio
 from storyvid_assets.render.captions import build_ass, write_ass
-from storyvid_assets.render.compiler import ScenePlan, ffmpeg_args, plan_scenes, still_args, total_frames
+from storyvid_assets.render.compiler import FormatScene, ffmpeg_args, plan_format, still_args, total_frames
 from storyvid_assets.render.encoders import PRESETS, Encoder, Preset
 from storyvid_assets.render.ffmpeg import FFmpegError, run_ffmpeg
 from storyvid_assets.render.look import still_filters
@@ -58,26 +58,26 @@ def prepare_audio(timeline: Timeline, work_dir: Path) -> MixedAudio:
     return mix_audio(timeline.audio, timeline.duration, work_dir)
 
 
-def format_plans(timeline: Timeline, fmt: str, fps: int, preset: Preset) -> list[ScenePlan]:
-    """The scene plans of one format; their still files are named by format and motion mode."""
+def format_scenes(timeline: Timeline, fmt: str, fps: int, preset: Preset) -> list[FormatScene]:
+    """The scenes of one format; their still files are named by format and motion mode."""
     width, height = format_size(fmt)
     mode = "z" if PRESETS[preset].full_motion else "p"
-    return plan_scenes(timeline, width, height, fps, preset, tag=f"{format_slug(fmt)}-{mode}-")
+    return plan_format(timeline, width, height, fps, preset, tag=f"{format_slug(fmt)}-{mode}-")
 
 
 def prepare_stills(timeline: Timeline, formats: list[str], fps: int, preset: Preset, work_dir: Path) -> None:
     """Write the prepared stills of ``formats`` that are not in ``work_dir`` yet; each source image is decoded once
     for all formats, at most ``STILL_OUTPUTS_PER_PROCESS`` stills per ffmpeg process (bounds its memory)."""
     work_dir.mkdir(parents=True, exist_ok=True)
-    by_format = [format_plans(timeline, fmt, fps, preset) for fmt in formats]
-    jobs: list[tuple[str, list[ScenePlan]]] = []
+    by_format = [format_scenes(timeline, fmt, fps, preset) for fmt in formats]
+    jobs: list[tuple[str, list[FormatScene]]] = []
     for i, scene in enumerate(timeline.scenes):
-        missing = [plans[i] for plans in by_format if not (work_dir / plans[i].still).exists()]
+        missing = [scenes[i] for scenes in by_format if not (work_dir / scenes[i].still).exists()]
         if missing:
             jobs.append((scene.image_path, missing))
     look = timeline.look
     look_filters = still_filters(look.grade, look.vignette, look.grain, PRESETS[preset].animated_grain)
-    batch: list[tuple[str, list[ScenePlan]]] = []
+    batch: list[tuple[str, list[FormatScene]]] = []
     for job in jobs:
         if batch and sum(len(p) for _, p in batch) + len(job[1]) > STILL_OUTPUTS_PER_PROCESS:
             run_ffmpeg(still_args(batch, look_filters), cwd=work_dir)
@@ -124,11 +124,11 @@ def render_format(
         video_duration = total_frames(timeline, fps) / fps
         write_ass(work_dir / ass_name, build_ass(timeline.captions, timeline.cards, width, height, video_duration))
     started = time.perf_counter()
-    plans = format_plans(timeline, fmt, fps, preset)
+    scenes = format_scenes(timeline, fmt, fps, preset)
     prepare_stills(timeline, [fmt], fps, preset, work_dir)
     args = ffmpeg_args(
         timeline,
-        plans,
+        scenes,
         width,
         height,
         fps,
@@ -142,8 +142,8 @@ def render_format(
     try:
         run_ffmpeg(args, cwd=work_dir)
     finally:
-        for plan in plans:
-            (work_dir / plan.still).unlink(missing_ok=True)
+        for scene in scenes:
+            (work_dir / scene.still).unlink(missing_ok=True)
     seconds = time.perf_counter() - started
     frames = total_frames(timeline, fps)
     return FormatRender(

@@ -37,11 +37,3 @@ def run_ffmpeg(args: list[str], timeout: float = 1800.0, cwd: Path | None = None
         tail = proc.stderr[-STDERR_TAIL_CHARS:].strip()
         raise FFmpegError(f"exit code {proc.returncode}: {tail}")
     return proc.stderr
-
-
-def filter_path(path: Path | str) -> str:
-    """Escape a file path for use as an option value inside an ffmpeg filtergraph."""
-    text = str(path)
-    for char in ("\\", ":", "'", ",", "[", "]", ";", "="):
-        text = text.replace(char, "\\" + char)
-    return text

@@ -16,7 +16,9 @@ FADE_SLACK_S = 0.25
 POS_RE = re.compile(r"\\pos\((-?[\d.]+),(-?[\d.]+)\)")
 
 
-class Finding(BaseModel):
+class QCCheck(BaseModel):
+    """One measured property of a rendered file and whether it is within the expectation."""
+
     check: str
     passed: bool
     detail: str
@@ -40,14 +42,14 @@ class QCExpectations(BaseModel):
 
 class QCReport(BaseModel):
     path: str
-    findings: list[Finding]
+    findings: list[QCCheck]
 
     @property
     def passed(self) -> bool:
         return all(f.passed for f in self.findings)
 
     @property
-    def failures(self) -> list[Finding]:
+    def failures(self) -> list[QCCheck]:
         return [f for f in self.findings if not f.passed]
 
     def summary(self) -> str:
@@ -71,7 +73,7 @@ def unexpected_black(
     return bad
 
 
-def caption_findings(ass_script: str, duration: float, width: int, height: int) -> list[Finding]:
+def caption_findings(ass_script: str, duration: float, width: int, height: int) -> list[QCCheck]:
     """Every caption/card event inside the video's time span and positioned inside the frame."""
     events = parse_ass_events(ass_script)
     outside_time = [e for e in events if e.start < -1e-6 or e.end > duration + 0.011 or e.end <= e.start]
@@ -81,7 +83,7 @@ def caption_findings(ass_script: str, duration: float, width: int, height: int) 
             if not (0 <= float(x) <= width and 0 <= float(y) <= height):
                 outside_frame.append(event)
     return [
-        Finding(
+        QCCheck(
             check="captions_in_time",
             passed=not outside_time,
             detail=f"{len(events)} cues within 0..{duration:.2f} s"
@@ -89,7 +91,7 @@ def caption_findings(ass_script: str, duration: float, width: int, height: int) 
             else f"{len(outside_time)} cues outside 0..{duration:.2f} s, first at "
             f"{outside_time[0].start:.2f}-{outside_time[0].end:.2f} s",
         ),
-        Finding(
+        QCCheck(
             check="captions_in_frame",
             passed=not outside_frame,
             detail="all cues positioned inside the frame"
@@ -103,22 +105,22 @@ def inspect_video(path: Path, expect: QCExpectations, ass_script: str | None = N
     """Measure ``path`` against ``expect``; each property is one finding."""
     info = probe_media(path)
     findings = [
-        Finding(
+        QCCheck(
             check="codec",
             passed=info.video_codec == expect.video_codec,
             detail=f"video codec {info.video_codec} (want {expect.video_codec})",
         ),
-        Finding(
+        QCCheck(
             check="pixel_format",
             passed=info.pix_fmt == expect.pix_fmt,
             detail=f"pixel format {info.pix_fmt} (want {expect.pix_fmt})",
         ),
-        Finding(
+        QCCheck(
             check="resolution",
             passed=(info.width, info.height) == (expect.width, expect.height),
             detail=f"{info.width}x{info.height} (want {expect.width}x{expect.height})",
         ),
-        Finding(
+        QCCheck(
             check="frame_rate",
             passed=abs(info.fps - expect.fps) < 0.01,
             detail=f"{info.fps:.3f} fps (want {expect.fps:g})",
@@ -126,7 +128,7 @@ def inspect_video(path: Path, expect: QCExpectations, ass_script: str | None = N
     ]
     drift = info.video_duration - expect.narration_duration
     findings.append(
-        Finding(
+        QCCheck(
             check="duration",
             passed=abs(drift) <= expect.duration_tolerance,
             detail=f"video {info.video_duration:.3f} s vs narration {expect.narration_duration:.3f} s "
@@ -134,12 +136,12 @@ def inspect_video(path: Path, expect: QCExpectations, ass_script: str | None = N
         )
     )
     if info.audio_codec is None:
-        findings.append(Finding(check="audio", passed=False, detail="no audio stream"))
+        findings.append(QCCheck(check="audio", passed=False, detail="no audio stream"))
     else:
         loud = measure_loudness(path)
         audible = loud.integrated_lufs > SILENCE_LUFS
         findings.append(
-            Finding(
+            QCCheck(
                 check="audio",
                 passed=audible,
                 detail=f"{info.audio_codec} {info.audio_channels} ch, {loud.integrated_lufs:.1f} LUFS"
@@ -151,7 +153,7 @@ def inspect_video(path: Path, expect: QCExpectations, ass_script: str | None = N
             and loud.true_peak_dbtp <= expect.true_peak_ceiling_dbtp
         )
         findings.append(
-            Finding(
+            QCCheck(
                 check="loudness",
                 passed=in_range,
                 detail=f"{loud.integrated_lufs:.1f} LUFS, true peak {loud.true_peak_dbtp:.1f} dBTP (want "
@@ -160,7 +162,7 @@ def inspect_video(path: Path, expect: QCExpectations, ass_script: str | None = N
         )
     black = unexpected_black(detect_black(path, BLACK_MIN_S), expect.intended_dark)
     findings.append(
-        Finding(
+        QCCheck(
             check="black_frames",
             passed=not black,
             detail="no black stretch over 0.5 s outside fades"

@@ -57,14 +57,6 @@ def crop_box(
     return cx - cw / 2, cy - ch / 2, cx + cw / 2, cy + ch / 2
 
 
-def cover_crop(
-    image: Image.Image, width: int, height: int, focus: tuple[float, float], zoom: float = 1.0
-) -> Image.Image:
-    """The :func:`crop_box` of ``image`` resized to ``width`` x ``height``."""
-    box = crop_box(image.size, width, height, focus, zoom)
-    return image.convert("RGB").resize((width, height), Image.Resampling.LANCZOS, box=box)
-
-
 def subject_height(size: tuple[int, int], box: tuple[float, float, float, float], focus: tuple[float, float]) -> float:
     """Where the subject sits vertically in the cropped picture (0 = top, 1 = bottom)."""
     return (focus[1] * size[1] - box[1]) / (box[3] - box[1])

@@ -13,10 +13,10 @@ import random
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from storyvid_assets.channels import LookSettings
-from storyvid_assets.models import Narration, SceneImage, SentenceTiming, Story
+from storyvid_assets.models import Frozen, Narration, SceneImage, SentenceTiming, Story
 
 TransitionKind = Literal["crossfade", "fade_black", "slide"]
 MotionKind = Literal["zoom_in", "zoom_out", "pan_left", "pan_right", "pan_up", "pan_down"]
@@ -31,10 +31,6 @@ FADE_OUT_S = 0.6  # ... and out at the very end
 INTRO_CARD_S = 3.0
 END_CARD_S = 3.5
 MIN_SCENE_S = 0.6
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Motion(Frozen):

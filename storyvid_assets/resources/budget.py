@@ -10,23 +10,23 @@ next UTC day.
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
 import dagster as dg
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import func, select
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from storyvid_assets.catalog.db import migrate, session_scope
-from storyvid_assets.catalog.queries.episodes import set_episode_status, upsert
-from storyvid_assets.catalog.tables.cloud_ai import BudgetStateRow, CostLedgerRow
+from storyvid_assets.catalog.queries import costs
+from storyvid_assets.catalog.queries.episodes import set_episode_status
+from storyvid_assets.catalog.tables.cloud_ai import CostLedgerRow
 from storyvid_assets.errors import ConfigError, StoryVidError
 from storyvid_assets.models import ProviderTier, ProviderUsage
 from storyvid_assets.provider_config import TIER_ORDER
 from storyvid_assets.resources.scope import ProviderScope
+from storyvid_assets.settings import settings
+from storyvid_assets.yamlfile import load_yaml_model
 
 DEFAULT_PRICES_FILE = Path(__file__).resolve().parent / "data" / "prices.yaml"
 PAUSED_STATUS = "paused_budget"
@@ -38,6 +38,10 @@ class UnitPrice(BaseModel):
 
     usd: float = Field(ge=0)
     per: float = Field(gt=0)
+
+
+class Prices(RootModel[dict[str, dict[str, dict[str, UnitPrice]]]]):
+    """A price table file: provider -> model -> unit -> price."""
 
 
 class PriceTable(BaseModel):
@@ -91,16 +95,8 @@ class PriceTable(BaseModel):
 
 @cache
 def _load_price_table(path: str, mtime_ns: int) -> PriceTable:
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(path, "(file)", f"is not valid YAML ({exc})", "fix the YAML syntax") from exc
-    try:
-        return PriceTable(source=path, prices=raw)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"][1:]) or "(file)"
-        raise ConfigError(path, field, err["msg"], "give each unit as {usd: <price>, per: <units>}") from exc
+    prices = load_yaml_model(Path(path), Prices, "give each unit as {usd: <price>, per: <units>}")
+    return PriceTable(source=path, prices=prices.root)
 
 
 def load_price_table(path: str | Path | None = None) -> PriceTable:
@@ -162,7 +158,7 @@ class CostLedger(dg.ConfigurableResource):
         return self.catalog_url
 
     def price_table(self) -> PriceTable:
-        return load_price_table(self.prices_file or os.environ.get("STORYVID_PRICES_FILE") or None)
+        return load_price_table(self.prices_file or settings().prices_file)
 
     def priced(self, usage: ProviderUsage) -> ProviderUsage:
         """``usage`` with its cost from the price table."""
@@ -172,14 +168,7 @@ class CostLedger(dg.ConfigurableResource):
     def spent(self, channel: str, provider: str, day: str | None = None) -> float:
         """What ``channel`` spent with ``provider`` on ``day`` (UTC, default today), from the ledger."""
         with session_scope(self._url()) as session:
-            total = session.scalar(
-                select(func.coalesce(func.sum(CostLedgerRow.cost_usd), 0.0)).where(
-                    CostLedgerRow.channel == channel,
-                    CostLedgerRow.provider == provider,
-                    CostLedgerRow.day == (day or utc_day()),
-                )
-            )
-        return float(total or 0.0)
+            return costs.spent_usd(session, channel, provider, day or utc_day())
 
     def choose_tier(self, scope: ProviderScope, provider: str) -> ProviderTier | None:
         """The tier for the next call to ``provider`` in ``scope``; ``None`` when its budget is used up."""
@@ -197,22 +186,21 @@ class CostLedger(dg.ConfigurableResource):
         day = utc_day()
         with session_scope(self._url()) as session:
             for u in priced:
-                session.add(
-                    CostLedgerRow(
-                        run_id=scope.run_id,
-                        channel=scope.channel,
-                        date=scope.date,
-                        asset=scope.asset,
-                        kind=u.kind,
-                        provider=u.provider,
-                        model=u.model,
-                        tier=u.tier,
-                        outcome=u.outcome,
-                        units=dict(u.units),
-                        cost_usd=u.cost_usd,
-                        detail=u.detail[:2000],
-                        day=day,
-                    )
+                costs.add_cost(
+                    session,
+                    run_id=scope.run_id,
+                    channel=scope.channel,
+                    date=scope.date,
+                    asset=scope.asset,
+                    kind=u.kind,
+                    provider=u.provider,
+                    model=u.model,
+                    tier=u.tier,
+                    outcome=u.outcome,
+                    units=dict(u.units),
+                    cost_usd=u.cost_usd,
+                    detail=u.detail[:2000],
+                    day=day,
                 )
         for provider in dict.fromkeys(u.provider for u in priced):
             self._update_budget_state(scope, provider, day)
@@ -227,9 +215,8 @@ class CostLedger(dg.ConfigurableResource):
             return
         spent = self.spent(scope.channel, provider, day)
         tier = tier_for_fraction(spent / budget, settings.degrade_at.standard, settings.degrade_at.budget)
-        keys = {"channel": scope.channel, "provider": provider, "day": day}
         with session_scope(self._url()) as session:
-            row = session.scalars(select(BudgetStateRow).filter_by(**keys)).one_or_none()
+            row = costs.budget_state(session, scope.channel, provider, day)
             alerted_at = row.alerted_at if row else None
             status = "paused" if tier is None else ("alerted" if alerted_at else "active")
             if spent >= settings.alert_at * budget and alerted_at is None:
@@ -239,17 +226,16 @@ class CostLedger(dg.ConfigurableResource):
                     f"spend alert: channel {scope.channel!r} has used {100 * spent / budget:.0f}% of its daily "
                     f"{provider} budget (${spent:.4f} of ${budget:.4f} on {day} UTC)"
                 )
-            upsert(
+            costs.set_budget_state(
                 session,
-                BudgetStateRow,
-                keys,
-                {
-                    "budget_usd": budget,
-                    "spent_usd": spent,
-                    "tier": "paused" if tier is None else cap_tier(tier, settings.tier),
-                    "status": status,
-                    "alerted_at": alerted_at,
-                },
+                scope.channel,
+                provider,
+                day,
+                budget_usd=budget,
+                spent_usd=spent,
+                tier="paused" if tier is None else cap_tier(tier, settings.tier),
+                status=status,
+                alerted_at=alerted_at,
             )
 
     def pause(self, scope: ProviderScope, provider: str) -> BudgetExhausted:
@@ -258,16 +244,9 @@ class CostLedger(dg.ConfigurableResource):
         day = utc_day()
         spent = self.spent(scope.channel, provider, day)
         with session_scope(self._url()) as session:
-            upsert(
-                session,
-                BudgetStateRow,
-                {"channel": scope.channel, "provider": provider, "day": day},
-                {
-                    "budget_usd": budget,
-                    "spent_usd": spent,
-                    "tier": "paused",
-                    "status": "paused",
-                },
+            costs.set_budget_state(
+                session, scope.channel, provider, day,
+                budget_usd=budget, spent_usd=spent, tier="paused", status="paused",
             )
             if scope.channel and scope.date:
                 set_episode_status(session, scope.channel, scope.date, PAUSED_STATUS)
@@ -279,4 +258,4 @@ class CostLedger(dg.ConfigurableResource):
     def ledger_rows(self, **filters: str) -> list[CostLedgerRow]:
         """Ledger rows matching ``filters`` (column=value), oldest first."""
         with session_scope(self._url()) as session:
-            return list(session.scalars(select(CostLedgerRow).filter_by(**filters).order_by(CostLedgerRow.id)))
+            return costs.cost_rows(session, **filters)

@@ -1,7 +1,9 @@
 """Fallback chains: composite resources that try providers in the channel's order until one serves.
 
-``FallbackStoryWriter``, ``FallbackSpeechProvider``, ``FallbackImageProvider`` and ``FallbackMusicProvider``
-implement the ordinary provider interfaces, so asset code does not change. For each call the chain is
+The machinery every kind shares; each kind's chain lives beside its interface (``resources/story/chain.py``
+``FallbackStoryWriter``, ``resources/speech/chain.py`` ``FallbackSpeechProvider``, ``resources/images/chain.py``
+``FallbackImageProvider``, ``resources/music/chain.py`` ``FallbackMusicProvider``) and implements the ordinary
+provider interface, so asset code does not change. For each call the chain is
 ``providers.<kind>`` of the channel being made (from the active ``provider_scope``), else the resource's
 ``default_chain``. Each provider in turn is
 
@@ -17,7 +19,6 @@ reported to the scope so the asset's metadata shows the cost, who served and the
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -25,32 +26,19 @@ import dagster as dg
 
 from storyvid_assets.errors import ConfigError, ProviderError
 from storyvid_assets.models import (
-    ImageStyle,
-    MetadataRequest,
-    MusicResult,
-    PlatformMetadata,
     ProviderTier,
     ProviderUsage,
-    SpeechResult,
-    Story,
-    StoryRequest,
-    VoiceSettings,
 )
 from storyvid_assets.provider_config import ProviderKind
-from storyvid_assets.resources.breaker import CircuitBreaker
+from storyvid_assets.reliability import MEMORY_STORE, CircuitBreaker, RedisStore, secret_value
 from storyvid_assets.resources.budget import CostLedger
 from storyvid_assets.resources.cloud import Metered, MeteredProviderError, usage
-from storyvid_assets.resources.images import GeneratedImage, ImageProvider
 from storyvid_assets.resources.images.cloud import CloudImages
-from storyvid_assets.resources.music import MusicProvider
 from storyvid_assets.resources.music.elevenlabs import CloudMusic
 from storyvid_assets.resources.scope import ProviderScope, current_scope
-from storyvid_assets.resources.speech import SpeechProvider
-from storyvid_assets.resources.speech.cache import SpeechCache, speech_cache_key
 from storyvid_assets.resources.speech.cloud import CloudSpeech
-from storyvid_assets.resources.story import StoryWriter
 from storyvid_assets.resources.story.llm import CloudStoryWriter
-from storyvid_assets.settings import ENV_ENV
+from storyvid_assets.settings import ENV_ENV, settings
 
 T = TypeVar("T")
 LOCAL_MODEL = "local"
@@ -71,7 +59,7 @@ def resolve_chain(
     names = explicit or scope.providers.chain_for(kind) or default_chain
     unknown = [name for name in names if name not in available]
     if unknown:
-        env = os.environ.get(ENV_ENV, "local")
+        env = settings().env
         raise ConfigError(
             scope.source_file,
             f"providers.{kind}",
@@ -81,6 +69,24 @@ def resolve_chain(
     if not names:
         raise ConfigError(scope.source_file, f"providers.{kind}", "is empty", "name at least one provider")
     return names
+
+
+class ProviderBreakers(dg.ConfigurableResource):
+    """The chains' circuit breakers, one per provider name (see ``reliability.CircuitBreaker``).
+
+    State is shared through Redis when ``redis_url`` is set, so every run process sees the same breakers;
+    otherwise it lives in this process.
+    """
+
+    failure_threshold: int = 3
+    reset_timeout_s: float = 60.0
+    redis_url: str | None = None
+    namespace: str = "storyvid:breaker"
+
+    def circuit(self) -> CircuitBreaker:
+        url = secret_value(self.redis_url)
+        store = RedisStore(url) if url else MEMORY_STORE
+        return CircuitBreaker(self.failure_threshold, self.reset_timeout_s, store, self.namespace)
 
 
 def _model_of(provider: Any, tier: ProviderTier | None) -> str:
@@ -97,13 +103,13 @@ class ChainRunner:
         providers: Mapping[str, Any],
         names: list[str],
         ledger: CostLedger | None,
-        breaker: CircuitBreaker | None,
+        breakers: ProviderBreakers | None,
     ) -> None:
         self.kind = kind
         self.providers = providers
         self.names = names
         self.ledger = ledger
-        self.breaker = breaker
+        self.breaker: CircuitBreaker | None = breakers.circuit() if breakers is not None else None
         self.scope = current_scope()
         self.log = dg.get_dagster_logger("storyvid.providers")
 
@@ -144,6 +150,8 @@ class ChainRunner:
                 continue
             tier = self._tier(name, provider)
             if cloud and tier is None:
+                if breaker is not None:  # no call made: a half-open trial slot goes back
+                    breaker.release(name)
                 if self.scope.providers.on_budget_exhausted == "pause":
                     self._record([usage(self.kind, name, "-", None, {}, "skipped", "daily budget used up")])
                     raise (
@@ -158,6 +166,8 @@ class ChainRunner:
             if cloud and lookup is not None:
                 cached = lookup(name, provider, tier)  # type: ignore[arg-type]
                 if cached is not None:
+                    if breaker is not None:
+                        breaker.release(name)
                     self._record([usage(self.kind, name, _model_of(provider, tier), tier, {}, "cache_hit")])
                     return cached
             try:
@@ -199,121 +209,3 @@ def available(resource: dg.ConfigurableResource, slots: tuple[str, ...]) -> dict
     """The providers a chain resource holds, by chain name (field ``elevenlabs_music`` is ``elevenlabs-music``)."""
     found = {slot.replace("_", "-"): getattr(resource, slot) for slot in slots}
     return {name: provider for name, provider in found.items() if provider is not None}
-
-
-class FallbackStoryWriter(StoryWriter):
-    """Story writers tried in order (``providers.story`` / ``providers.metadata`` of the channel)."""
-
-    openai: StoryWriter | None = None
-    anthropic: StoryWriter | None = None
-    mistral: StoryWriter | None = None
-    ollama: StoryWriter | None = None  # any OpenAI-compatible server (Ollama, vLLM)
-    local: StoryWriter | None = None
-    default_chain: list[str]
-    ledger: CostLedger | None = None
-    breaker: CircuitBreaker | None = None
-
-    def providers(self) -> dict[str, Any]:
-        return available(self, ("openai", "anthropic", "mistral", "ollama", "local"))
-
-    def _runner(self, kind: ProviderKind, explicit: list[str] | None) -> ChainRunner:
-        providers = self.providers()
-        names = resolve_chain(kind, current_scope(), explicit, self.default_chain, providers)
-        return ChainRunner(kind, providers, names, self.ledger, self.breaker)
-
-    def write_story(self, request: StoryRequest) -> Story:
-        return self._runner("story", request.provider_chain).run(
-            lambda p, tier: p.write_story_metered(request, tier), lambda p: p.write_story(request)
-        )
-
-    def write_metadata(self, request: MetadataRequest) -> PlatformMetadata:
-        return self._runner("metadata", request.provider_chain).run(
-            lambda p, tier: p.write_metadata_metered(request, tier), lambda p: p.write_metadata(request)
-        )
-
-
-class FallbackSpeechProvider(SpeechProvider):
-    """Narrators tried in order (``providers.speech``); finished narrations cached in the media store."""
-
-    elevenlabs: SpeechProvider | None = None
-    openai: SpeechProvider | None = None
-    azure: SpeechProvider | None = None
-    local: SpeechProvider | None = None
-    default_chain: list[str]
-    ledger: CostLedger | None = None
-    breaker: CircuitBreaker | None = None
-    cache: SpeechCache | None = None
-
-    def providers(self) -> dict[str, Any]:
-        return available(self, ("elevenlabs", "openai", "azure", "local"))
-
-    def synthesize(self, scenes: list[str], voice: VoiceSettings) -> SpeechResult:
-        providers = self.providers()
-        names = resolve_chain("speech", current_scope(), None, self.default_chain, providers)
-
-        def cache_key(name: str, provider: CloudSpeech, tier: ProviderTier) -> str:
-            voiced = voice.model_copy(update={"voice": provider.voice_for()})
-            return speech_cache_key(name, provider.models.for_tier(tier), scenes, voiced)
-
-        def lookup(name: str, provider: CloudSpeech, tier: ProviderTier) -> SpeechResult | None:
-            return self.cache.get(name, cache_key(name, provider, tier)) if self.cache else None
-
-        def store(name: str, provider: CloudSpeech, tier: ProviderTier, result: SpeechResult) -> None:
-            if self.cache:
-                self.cache.put(name, cache_key(name, provider, tier), result)
-
-        return ChainRunner("speech", providers, names, self.ledger, self.breaker).run(
-            lambda p, tier: p.synthesize_metered(scenes, voice, tier),
-            lambda p: p.synthesize(scenes, voice),
-            lookup,
-            store,
-        )
-
-    def voices(self) -> list[str]:
-        """``<provider>:<voice>`` for every provider of the default chain."""
-        providers = self.providers()
-        return [
-            f"{name}:{voice}" for name in self.default_chain if name in providers for voice in providers[name].voices()
-        ]
-
-
-class FallbackImageProvider(ImageProvider):
-    """Image generators tried in order (``providers.images``)."""
-
-    openai: ImageProvider | None = None
-    sdxl: ImageProvider | None = None
-    local: ImageProvider | None = None
-    default_chain: list[str]
-    ledger: CostLedger | None = None
-    breaker: CircuitBreaker | None = None
-
-    def providers(self) -> dict[str, Any]:
-        return available(self, ("openai", "sdxl", "local"))
-
-    def generate(self, prompt: str, style: ImageStyle, width: int, height: int) -> GeneratedImage:
-        providers = self.providers()
-        names = resolve_chain("images", current_scope(), None, self.default_chain, providers)
-        return ChainRunner("images", providers, names, self.ledger, self.breaker).run(
-            lambda p, tier: p.generate_metered(prompt, style, width, height, tier),
-            lambda p: p.generate(prompt, style, width, height),
-        )
-
-
-class FallbackMusicProvider(MusicProvider):
-    """Music sources tried in order (``providers.music``)."""
-
-    elevenlabs_music: MusicProvider | None = None
-    local: MusicProvider | None = None
-    default_chain: list[str]
-    ledger: CostLedger | None = None
-    breaker: CircuitBreaker | None = None
-
-    def providers(self) -> dict[str, Any]:
-        return available(self, ("elevenlabs_music", "local"))
-
-    def compose(self, mood: str, duration: float, seed: int) -> MusicResult:
-        providers = self.providers()
-        names = resolve_chain("music", current_scope(), None, self.default_chain, providers)
-        return ChainRunner("music", providers, names, self.ledger, self.breaker).run(
-            lambda p, tier: p.compose_metered(mood, duration, seed, tier), lambda p: p.compose(mood, duration, seed)
-        )

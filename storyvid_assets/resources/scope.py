@@ -96,18 +96,18 @@ def channel_providers(channel: object) -> ChannelProviders:
 
 def episode_scope(context: dg.AssetExecutionContext) -> ProviderScope:
     """A scope for this run, partition and asset; make it current with :func:`attribute`."""
-    from storyvid_assets.assets.partitions import episode_key
     from storyvid_assets.channels import get_channel
+    from storyvid_assets.episode import split_partition_key
 
-    episode = episode_key(context.partition_key)
-    channel = get_channel(episode.channel)
+    name, date = split_partition_key(context.partition_key)
+    channel = get_channel(name)
     return ProviderScope(
         run_id=context.run.run_id,
-        channel=episode.channel,
-        date=episode.date,
+        channel=name,
+        date=date,
         asset=context.asset_key.to_user_string(),
         providers=channel_providers(channel),
-        source_file=channel.source_file or f"channels/{episode.channel}.yaml",
+        source_file=channel.source_file or f"channels/{name}.yaml",
     )
 
 

@@ -1,6 +1,6 @@
 """Resources: one interface per provider kind; which implementation runs is configuration.
 
-``STORYVID_ENV`` picks the resource set (``local`` by default). Environment variables read here:
+``STORYVID_ENV`` picks the resource set (``local`` by default). Environment variables (parsed in ``settings.py``):
 ``STORYVID_HOME`` (files), ``STORYVID_CATALOG_URL`` (catalog database URL, default SQLite in the home).
 
 The ``cloud`` set: fallback chains over every provider with a key. Environment variables:
@@ -11,42 +11,37 @@ The ``cloud`` set: fallback chains over every provider with a key. Environment v
 - ``STORYVID_OLLAMA_URL`` and ``STORYVID_OLLAMA_MODEL``: an OpenAI-compatible local server (Ollama, vLLM).
 - ``STORYVID_SDXL_DIR`` (a diffusers SDXL pipeline folder), ``STORYVID_SDXL_DEVICE`` (``cpu`` or ``cuda``).
 - ``STORYVID_REDIS_URL``: share circuit-breaker state between run processes.
-- ``STORYVID_PRICES_FILE``: a price table to use instead of the packaged ``providers/data/prices.yaml``.
+- ``STORYVID_PRICES_FILE``: a price table to use instead of the packaged ``resources/data/prices.yaml``.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import dagster as dg
 
-from storyvid_assets.resources.breaker import CircuitBreaker
 from storyvid_assets.resources.budget import CostLedger
-from storyvid_assets.resources.chains import (
-    FallbackImageProvider,
-    FallbackMusicProvider,
-    FallbackSpeechProvider,
-    FallbackStoryWriter,
-)
+from storyvid_assets.resources.chains import ProviderBreakers
+from storyvid_assets.resources.images.chain import FallbackImageProvider
 from storyvid_assets.resources.images.openai import OpenAIImages
 from storyvid_assets.resources.images.sdxl import SDXLImages
+from storyvid_assets.resources.music.chain import FallbackMusicProvider
 from storyvid_assets.resources.music.elevenlabs import ElevenLabsMusic
 from storyvid_assets.resources.speech.azure import AzureSpeech
 from storyvid_assets.resources.speech.cache import SpeechCache
+from storyvid_assets.resources.speech.chain import FallbackSpeechProvider
 from storyvid_assets.resources.speech.elevenlabs import ElevenLabsSpeech
 from storyvid_assets.resources.speech.openai import OpenAISpeech
 from storyvid_assets.resources.storage.catalog import CatalogResource
 from storyvid_assets.resources.story.anthropic import AnthropicStoryWriter
+from storyvid_assets.resources.story.chain import FallbackStoryWriter
 from storyvid_assets.resources.story.openai import OpenAIStoryWriter, compatible_story_writer, mistral_story_writer
-from storyvid_assets.settings import ENV_ENV, storyvid_home
-
-CATALOG_URL_ENV = "STORYVID_CATALOG_URL"
+from storyvid_assets.settings import CATALOG_URL_ENV, ENV_ENV, REDIS_URL_ENV, S3_BUCKET_ENV, settings, storyvid_home
 
 
 def catalog_resource() -> CatalogResource:
     """The catalog at ``$STORYVID_CATALOG_URL`` (kept out of logs as an EnvVar), else SQLite in the home."""
-    if os.environ.get(CATALOG_URL_ENV):
+    if settings().catalog_url:
         return CatalogResource(url=dg.EnvVar(CATALOG_URL_ENV))
     return CatalogResource(url=f"sqlite:///{storyvid_home() / 'catalog.db'}")
 
@@ -84,10 +79,6 @@ def local_resources(**overrides: Any) -> dict[str, Any]:
     return resources
 
 
-S3_BUCKET_ENV, S3_PREFIX_ENV = "STORYVID_S3_BUCKET", "STORYVID_S3_PREFIX"
-S3_ENDPOINT_ENV, S3_REGION_ENV = "STORYVID_S3_ENDPOINT_URL", "STORYVID_S3_REGION"
-
-
 def production_storage_resources() -> dict[str, Any]:
     """PostgreSQL catalog and S3 media (with the manifest IO manager on it), configured from the environment.
 
@@ -101,12 +92,13 @@ def production_storage_resources() -> dict[str, Any]:
     from storyvid_assets.resources.storage.manifest_io import ManifestIOManager
     from storyvid_assets.resources.storage.s3_media_store import S3MediaStore
 
+    env = settings()
     fix_url = f"set {CATALOG_URL_ENV}=postgresql+psycopg2://USER:PASSWORD@HOST:5432/DB"
-    if not os.environ.get(CATALOG_URL_ENV):
+    if env.catalog_url is None:
         raise ConfigError("environment", CATALOG_URL_ENV, "is not set; the production catalog is PostgreSQL", fix_url)
-    if not os.environ[CATALOG_URL_ENV].startswith("postgresql"):
+    if not env.catalog_url.get_secret_value().startswith("postgresql"):
         raise ConfigError("environment", CATALOG_URL_ENV, "is not a postgresql:// URL", fix_url)
-    if not os.environ.get(S3_BUCKET_ENV):
+    if env.s3_bucket is None:
         raise ConfigError(
             "environment",
             S3_BUCKET_ENV,
@@ -114,11 +106,9 @@ def production_storage_resources() -> dict[str, Any]:
             f"set {S3_BUCKET_ENV} to an existing bucket (and AWS credentials)",
         )
     media_store = S3MediaStore(
-        s3=S3Resource(
-            endpoint_url=os.environ.get(S3_ENDPOINT_ENV) or None, region_name=os.environ.get(S3_REGION_ENV) or None
-        ),
-        bucket=os.environ[S3_BUCKET_ENV],
-        prefix=os.environ.get(S3_PREFIX_ENV) or "storyvid/media",
+        s3=S3Resource(endpoint_url=env.s3_endpoint_url, region_name=env.s3_region),
+        bucket=env.s3_bucket,
+        prefix=env.s3_prefix,
         cache_dir=str(storyvid_home() / "s3-cache"),
     )
     return {
@@ -141,61 +131,55 @@ def production_cloud_resources(**overrides: Any) -> dict[str, Any]:
 LOCAL = "local"
 
 
-def _has(*names: str) -> bool:
-    return all(os.environ.get(name) for name in names)
-
-
 def story_providers() -> dict[str, Any]:
     providers: dict[str, Any] = {}
-    if _has("OPENAI_API_KEY"):
+    env = settings()
+    if env.has("OPENAI_API_KEY"):
         providers["openai"] = OpenAIStoryWriter(api_key=dg.EnvVar("OPENAI_API_KEY"))
-    if _has("ANTHROPIC_API_KEY"):
+    if env.has("ANTHROPIC_API_KEY"):
         providers["anthropic"] = AnthropicStoryWriter(api_key=dg.EnvVar("ANTHROPIC_API_KEY"))
-    if _has("MISTRAL_API_KEY"):
+    if env.has("MISTRAL_API_KEY"):
         providers["mistral"] = mistral_story_writer(api_key=dg.EnvVar("MISTRAL_API_KEY"))
-    if _has("STORYVID_OLLAMA_URL", "STORYVID_OLLAMA_MODEL"):
-        providers["ollama"] = compatible_story_writer(
-            os.environ["STORYVID_OLLAMA_URL"], os.environ["STORYVID_OLLAMA_MODEL"]
-        )
+    if env.ollama_url and env.ollama_model:
+        providers["ollama"] = compatible_story_writer(env.ollama_url, env.ollama_model)
     return providers
 
 
 def speech_providers() -> dict[str, Any]:
     providers: dict[str, Any] = {}
-    if _has("ELEVENLABS_API_KEY"):
+    env = settings()
+    if env.has("ELEVENLABS_API_KEY"):
         providers["elevenlabs"] = ElevenLabsSpeech(api_key=dg.EnvVar("ELEVENLABS_API_KEY"))
-    if _has("OPENAI_API_KEY"):
+    if env.has("OPENAI_API_KEY"):
         providers["openai"] = OpenAISpeech(api_key=dg.EnvVar("OPENAI_API_KEY"))
-    if _has("AZURE_SPEECH_KEY", "AZURE_SPEECH_REGION"):
-        providers["azure"] = AzureSpeech(
-            api_key=dg.EnvVar("AZURE_SPEECH_KEY"), region=os.environ["AZURE_SPEECH_REGION"]
-        )
+    if env.has("AZURE_SPEECH_KEY") and env.azure_speech_region:
+        providers["azure"] = AzureSpeech(api_key=dg.EnvVar("AZURE_SPEECH_KEY"), region=env.azure_speech_region)
     return providers
 
 
 def image_providers() -> dict[str, Any]:
     providers: dict[str, Any] = {}
-    if _has("OPENAI_API_KEY"):
+    env = settings()
+    if env.has("OPENAI_API_KEY"):
         providers["openai"] = OpenAIImages(api_key=dg.EnvVar("OPENAI_API_KEY"))
-    if _has("STORYVID_SDXL_DIR"):
-        device = os.environ.get("STORYVID_SDXL_DEVICE") or "cpu"
+    if env.sdxl_dir:
         providers["sdxl"] = SDXLImages(
-            weights_dir=os.environ["STORYVID_SDXL_DIR"],
-            device=device,
-            dtype="float16" if device.startswith("cuda") else "float32",
+            weights_dir=env.sdxl_dir,
+            device=env.sdxl_device,
+            dtype="float16" if env.sdxl_device.startswith("cuda") else "float32",
         )
     return providers
 
 
 def music_providers() -> dict[str, Any]:
-    if _has("ELEVENLABS_API_KEY"):
+    if settings().has("ELEVENLABS_API_KEY"):
         return {"elevenlabs-music": ElevenLabsMusic(api_key=dg.EnvVar("ELEVENLABS_API_KEY"))}
     return {}
 
 
-def circuit_breaker() -> CircuitBreaker:
-    redis_url = dg.EnvVar("STORYVID_REDIS_URL") if _has("STORYVID_REDIS_URL") else None
-    return CircuitBreaker(redis_url=redis_url)
+def circuit_breaker() -> ProviderBreakers:
+    redis_url = dg.EnvVar(REDIS_URL_ENV) if settings().redis_url else None
+    return ProviderBreakers(redis_url=redis_url)
 
 
 def cloud_resources(**overrides: Any) -> dict[str, Any]:
@@ -237,7 +221,7 @@ RESOURCE_SETS = {
 
 
 def build_resources() -> dict[str, Any]:
-    env = os.environ.get(ENV_ENV, "local")
+    env = settings().env
     if env not in RESOURCE_SETS:
         raise ValueError(f"{ENV_ENV}={env!r} is not a known environment; use one of {sorted(RESOURCE_SETS)}")
     return RESOURCE_SETS[env]()

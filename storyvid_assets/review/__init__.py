@@ -1,1 +1,1 @@
-"""The manual-review queue: items opened by failed moderation checks, decisions, the gate, CLI and web page."""
+"""The manual-review queue: items opened by failed moderation checks, decisions, reviewers, CLI and web page."""

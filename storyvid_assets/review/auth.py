@@ -14,10 +14,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from storyvid_assets.catalog.tables.review import ReviewSessionRow, ReviewUserRow
+from storyvid_assets.catalog.base import aware
+from storyvid_assets.catalog.queries import review as rows
 from storyvid_assets.review.queue import ROLES, Conflict, ReviewError, audit
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
@@ -66,11 +66,9 @@ def create_user(session: Session, username: str, password: str, role: str, actor
         raise ReviewError(f"role {role!r} is unknown; use one of {', '.join(ROLES)}")
     if len(password) < MIN_PASSWORD_CHARS:
         raise ReviewError(f"the password must have at least {MIN_PASSWORD_CHARS} characters")
-    if session.scalars(select(ReviewUserRow).filter_by(username=username)).one_or_none():
+    if rows.reviewer_by_name(session, username):
         raise Conflict(f"user {username!r} exists already; use `storyvid review users set-role` to change the role")
-    row = ReviewUserRow(username=username, password_hash=hash_password(password), role=role, active=True)
-    session.add(row)
-    session.flush()
+    row = rows.add_reviewer(session, username, hash_password(password), role)
     audit(session, None, actor, "user_created", {}, {"username": username, "role": role})
     return Reviewer(row.id, row.username, row.role)
 
@@ -78,7 +76,7 @@ def create_user(session: Session, username: str, password: str, role: str, actor
 def set_role(session: Session, username: str, role: str, actor: str) -> Reviewer:
     if role not in ROLES:
         raise ReviewError(f"role {role!r} is unknown; use one of {', '.join(ROLES)}")
-    row = session.scalars(select(ReviewUserRow).filter_by(username=username)).one_or_none()
+    row = rows.reviewer_by_name(session, username)
     if row is None:
         raise ReviewError(f"there is no user {username!r}; `storyvid review users list` shows them")
     before = {"username": username, "role": row.role}
@@ -89,17 +87,16 @@ def set_role(session: Session, username: str, role: str, actor: str) -> Reviewer
 
 
 def list_users(session: Session) -> list[Reviewer]:
-    rows = session.scalars(select(ReviewUserRow).order_by(ReviewUserRow.id))
-    return [Reviewer(r.id, r.username, r.role) for r in rows]
+    return [Reviewer(r.id, r.username, r.role) for r in rows.reviewers(session)]
 
 
 def find_user(session: Session, username: str) -> Reviewer | None:
-    row = session.scalars(select(ReviewUserRow).filter_by(username=username, active=True)).one_or_none()
+    row = rows.reviewer_by_name(session, username, active_only=True)
     return Reviewer(row.id, row.username, row.role) if row else None
 
 
 def authenticate(session: Session, username: str, password: str) -> Reviewer | None:
-    row = session.scalars(select(ReviewUserRow).filter_by(username=username, active=True)).one_or_none()
+    row = rows.reviewer_by_name(session, username, active_only=True)
     if row is None:
         verify_password(password, _dummy_hash())  # same work either way: no user-name oracle by timing
         return None
@@ -113,18 +110,9 @@ def _token_hash(token: str) -> str:
 def start_session(session: Session, user: Reviewer) -> tuple[str, str]:
     """A new login: returns (cookie token, CSRF token). Expired sessions are swept on the way."""
     current = datetime.now(UTC)
-    session.execute(delete(ReviewSessionRow).where(ReviewSessionRow.expires_at < current))
+    rows.delete_logins_expired_before(session, current)
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
-    session.add(
-        ReviewSessionRow(
-            token_sha256=_token_hash(token),
-            user_id=user.id,
-            csrf_token=csrf,
-            created_at=current,
-            expires_at=current + timedelta(hours=SESSION_HOURS),
-        )
-    )
-    session.flush()
+    rows.add_login(session, _token_hash(token), user.id, csrf, current, current + timedelta(hours=SESSION_HOURS))
     return token, csrf
 
 
@@ -138,13 +126,10 @@ def session_user(session: Session, token: str | None) -> LoggedIn | None:
     """The reviewer behind a cookie token, if the session exists, has not expired and the user is active."""
     if not token:
         return None
-    row = session.scalars(select(ReviewSessionRow).filter_by(token_sha256=_token_hash(token))).one_or_none()
-    if row is None:
+    row = rows.login_by_token(session, _token_hash(token))
+    if row is None or aware(row.expires_at) < datetime.now(UTC):
         return None
-    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
-    if expires < datetime.now(UTC):
-        return None
-    user = session.get(ReviewUserRow, row.user_id)
+    user = rows.reviewer_by_id(session, row.user_id)
     if user is None or not user.active:
         return None
     return LoggedIn(Reviewer(user.id, user.username, user.role), row.csrf_token)
@@ -152,4 +137,4 @@ def session_user(session: Session, token: str | None) -> LoggedIn | None:
 
 def end_session(session: Session, token: str | None) -> None:
     if token:
-        session.execute(delete(ReviewSessionRow).where(ReviewSessionRow.token_sha256 == _token_hash(token)))
+        rows.delete_login(session, _token_hash(token))

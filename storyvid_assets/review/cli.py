@@ -8,20 +8,19 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 from typing import Any
 
-import dagster as dg
-
 from storyvid_assets.catalog.db import migrate, session_scope
+from storyvid_assets.episode import partition_key
 from storyvid_assets.errors import StoryVidError
+from storyvid_assets.reliability import secret_value
 from storyvid_assets.resources.storage.media_store import MediaStore
 from storyvid_assets.review import auth
 from storyvid_assets.review.queue import STATUSES, ReviewError, decide, get_item, list_items
 from storyvid_assets.review.views import item_view
+from storyvid_assets.settings import REVIEW_PASSWORD_ENV, settings
 
-PASSWORD_ENV = "STORYVID_REVIEW_PASSWORD"
 CLI_ROLE = "admin"
 
 
@@ -29,8 +28,7 @@ def catalog_url() -> str:
     """The catalog URL of the current environment, with an EnvVar resolved."""
     from storyvid_assets.resources.sets import catalog_resource
 
-    url = catalog_resource().url
-    resolved = url.get_value() if isinstance(url, dg.EnvVar) else url
+    resolved = secret_value(catalog_resource().url)
     if not resolved:
         raise ReviewError("the catalog URL is empty; set STORYVID_CATALOG_URL or STORYVID_HOME")
     migrate(resolved)
@@ -57,7 +55,14 @@ def cmd_list(args: argparse.Namespace) -> int:
     with session_scope(catalog_url()) as session:
         items = list_items(session, status=args.status, channel=args.channel)
         rows = [
-            [str(i.id), f"{i.channel}|{i.date}", f"{i.asset}/{i.check_name}", str(i.attempt), i.status, i.summary[:70]]
+            [
+                str(i.id),
+                str(partition_key(i.channel, i.date)),
+                f"{i.asset}/{i.check_name}",
+                str(i.attempt),
+                i.status,
+                i.summary[:70],
+            ]
             for i in items
         ]
     if not rows:
@@ -72,7 +77,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     with session_scope(catalog_url()) as session:
         view = item_view(session, store, get_item(session, args.item_id))
         item = view.item
-        print(f"item {item.id}: {item.channel}|{item.date} {item.asset}/{item.check_name} attempt {item.attempt}")
+        where = partition_key(item.channel, item.date)
+        print(f"item {item.id}: {where} {item.asset}/{item.check_name} attempt {item.attempt}")
         print(
             f"status: {item.status}"
             + (f" ({item.resolution})" if item.resolution else "")
@@ -120,10 +126,11 @@ def cmd_decide(args: argparse.Namespace) -> int:
 def _password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
-    if os.environ.get(PASSWORD_ENV):
-        return os.environ[PASSWORD_ENV]
+    password = settings().review_password
+    if password is not None:
+        return password.get_secret_value()
     if not sys.stdin.isatty():
-        raise ReviewError(f"no password: pass --password-stdin or set {PASSWORD_ENV}")
+        raise ReviewError(f"no password: pass --password-stdin or set {REVIEW_PASSWORD_ENV}")
     first, second = getpass.getpass("password: "), getpass.getpass("again: ")
     if first != second:
         raise ReviewError("the passwords differ")
@@ -189,7 +196,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     users = sub.add_parser("users", help="reviewers who may log in to the page")
     users_sub = users.add_subparsers(dest="users_command", required=True)
     add = users_sub.add_parser(
-        "add", help=f"add a reviewer (password from --password-stdin, ${PASSWORD_ENV} or a prompt)"
+        "add", help=f"add a reviewer (password from --password-stdin, ${REVIEW_PASSWORD_ENV} or a prompt)"
     )
     add.add_argument("username")
     add.add_argument("--role", required=True, choices=["admin", "operator", "viewer"])

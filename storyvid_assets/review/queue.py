@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from storyvid_assets.catalog.queries import review as rows
 from storyvid_assets.catalog.tables.review import ReviewAuditRow, ReviewDecisionRow, ReviewItemRow
 from storyvid_assets.errors import StoryVidError
 from storyvid_assets.moderation.findings import Finding
@@ -70,7 +70,8 @@ def audit(
     after: dict[str, Any],
     detail: str = "",
 ) -> ReviewAuditRow:
-    row = ReviewAuditRow(
+    return rows.add_audit(
+        session,
         item_id=item.id if item else None,
         actor=actor,
         action=action,
@@ -79,9 +80,6 @@ def audit(
         after=after,
         detail=detail,
     )
-    session.add(row)
-    session.flush()
-    return row
 
 
 def findings_fingerprint(findings: list[dict[str, Any]]) -> str:
@@ -122,31 +120,17 @@ def open_review_item(
     pass; when they changed, the item is reopened.
     """
     dumped = [f.model_dump(mode="json") for f in findings]
-    item = session.scalars(
-        select(ReviewItemRow)
-        .filter_by(channel=channel, date=date, asset=asset, check_name=check_name, attempt=attempt)
-        .with_for_update()
-    ).one_or_none()
-    if item is None:
-        item = ReviewItemRow(
-            channel=channel,
-            date=date,
-            asset=asset,
-            check_name=check_name,
-            attempt=attempt,
-            status="open",
-            summary=summary,
-            findings=dumped,
-            evidence=evidence,
-            run_id=run_id,
-        )
-        session.add(item)
-        session.flush()
+    item, created = rows.item_for_check(
+        session,
+        {"channel": channel, "date": date, "asset": asset, "check_name": check_name, "attempt": attempt},
+        {"status": "open", "summary": summary, "findings": dumped, "evidence": evidence, "run_id": run_id},
+    )
+    if created:
         audit(session, item, f"check:{check_name}", "opened", {}, snapshot(item), summary)
         return item, None
     approved = item.status == "approved" or (item.status == "resolved" and item.resolution == "approved")
     if approved and findings_fingerprint(item.findings) == findings_fingerprint(dumped):
-        decision = latest_decision(session, item.id)
+        decision = rows.latest_decision(session, item.id)
         return item, PriorReview(item.id, item.status, True, decision.decided_by if decision else None)
     if approved:
         before = snapshot(item)
@@ -170,8 +154,7 @@ def open_review_item(
 
 
 def get_item(session: Session, item_id: int, *, lock: bool = False) -> ReviewItemRow:
-    query = select(ReviewItemRow).filter_by(id=item_id)
-    item = session.scalars(query.with_for_update() if lock else query).one_or_none()
+    item = rows.item_by_id(session, item_id, lock=lock)
     if item is None:
         raise UnknownItem(f"there is no review item {item_id}; `storyvid review list --status all` shows them all")
     return item
@@ -180,27 +163,9 @@ def get_item(session: Session, item_id: int, *, lock: bool = False) -> ReviewIte
 def list_items(
     session: Session, status: str | None = "open", channel: str | None = None, limit: int = 200
 ) -> list[ReviewItemRow]:
-    query = select(ReviewItemRow).order_by(ReviewItemRow.id.desc()).limit(limit)
-    if status and status != "all":
-        if status not in STATUSES:
-            raise ReviewError(f"unknown status {status!r}; use one of {', '.join(STATUSES)} or all")
-        query = query.filter_by(status=status)
-    if channel:
-        query = query.filter_by(channel=channel)
-    return list(session.scalars(query))
-
-
-def decisions_for(session: Session, item_id: int) -> list[ReviewDecisionRow]:
-    return list(session.scalars(select(ReviewDecisionRow).filter_by(item_id=item_id).order_by(ReviewDecisionRow.id)))
-
-
-def latest_decision(session: Session, item_id: int) -> ReviewDecisionRow | None:
-    decisions = decisions_for(session, item_id)
-    return decisions[-1] if decisions else None
-
-
-def audit_for(session: Session, item_id: int) -> list[ReviewAuditRow]:
-    return list(session.scalars(select(ReviewAuditRow).filter_by(item_id=item_id).order_by(ReviewAuditRow.id)))
+    if status and status != "all" and status not in STATUSES:
+        raise ReviewError(f"unknown status {status!r}; use one of {', '.join(STATUSES)} or all")
+    return rows.items(session, status=None if status == "all" else status, channel=channel, limit=limit)
 
 
 def allowed_actions(item: ReviewItemRow, role: str) -> list[str]:
@@ -237,7 +202,8 @@ def decide(session: Session, item_id: int, action: str, note: str | None, actor:
         raise _refusal(session, item, action, role)
     before = snapshot(item)
     item.status = "approved" if action == "approve" else "rejected"
-    decision = ReviewDecisionRow(
+    decision = rows.add_decision(
+        session,
         item_id=item.id,
         action=action,
         note=text,
@@ -246,8 +212,6 @@ def decide(session: Session, item_id: int, action: str, note: str | None, actor:
         status_before=before["status"],
         status_after=item.status,
     )
-    session.add(decision)
-    session.flush()
     audit(session, item, actor, action, before, snapshot(item), text)
     return decision
 
@@ -260,36 +224,12 @@ def _refusal(session: Session, item: ReviewItemRow, action: str, role: str) -> R
                 "script in stories/) and have an admin approve it"
             )
         return NotAllowed(f"item {item.id} is escalated; only an admin may approve it (you are {role})")
-    last = latest_decision(session, item.id)
+    last = rows.latest_decision(session, item.id)
     by = f" by {last.decided_by} at {last.decided_at:%Y-%m-%d %H:%M} UTC" if last else ""
     return Conflict(f"item {item.id} is already {item.status}{by}; it cannot be decided again")
 
 
 # ----------------------------------------------------------------------------- for the sensor
-
-
-def pending_decisions(session: Session, after_id: int, limit: int = 50) -> list[ReviewDecisionRow]:
-    query = select(ReviewDecisionRow).where(ReviewDecisionRow.id > after_id).order_by(ReviewDecisionRow.id)
-    return list(session.scalars(query.limit(limit)))
-
-
-def rejection_count(session: Session, item: ReviewItemRow, up_to_decision: int | None = None) -> int:
-    """Rejections of this check on this partition across all attempts (up to a decision id, if given)."""
-    query = (
-        select(func.count())
-        .select_from(ReviewDecisionRow)
-        .join(ReviewItemRow)
-        .where(
-            ReviewItemRow.channel == item.channel,
-            ReviewItemRow.date == item.date,
-            ReviewItemRow.asset == item.asset,
-            ReviewItemRow.check_name == item.check_name,
-            ReviewDecisionRow.action == "reject",
-        )
-    )
-    if up_to_decision is not None:
-        query = query.where(ReviewDecisionRow.id <= up_to_decision)
-    return session.scalar(query) or 0
 
 
 def record_dispatch(
@@ -323,14 +263,4 @@ def record_dispatch(
 
 def unresolved_items(session: Session, channel: str, date: str) -> list[ReviewItemRow]:
     """Items that keep the partition's downstream assets from running."""
-    return list(
-        session.scalars(
-            select(ReviewItemRow)
-            .where(
-                ReviewItemRow.channel == channel,
-                ReviewItemRow.date == date,
-                ReviewItemRow.status.in_(BLOCKING_STATUSES),
-            )
-            .order_by(ReviewItemRow.id)
-        )
-    )
+    return rows.partition_items(session, channel, date, BLOCKING_STATUSES)

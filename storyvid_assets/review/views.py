@@ -8,13 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storyvid_assets.catalog.tables.core import MediaAssetRow, StoryRow, VideoRow
+from storyvid_assets.catalog.queries.episodes import story_row, videos_at
+from storyvid_assets.catalog.queries.media import media_by_key, partition_media
+from storyvid_assets.catalog.queries.review import audit_for, decisions_for, rejection_count
+from storyvid_assets.catalog.tables.core import MediaAssetRow
 from storyvid_assets.catalog.tables.review import ReviewAuditRow, ReviewDecisionRow, ReviewItemRow
 from storyvid_assets.resources.storage.media_store import MediaStore
-from storyvid_assets.review.queue import MAX_REJECTIONS, audit_for, decisions_for, rejection_count
+from storyvid_assets.review.queue import MAX_REJECTIONS
 
 STORY_TEXT_LIMIT = 20_000
 
@@ -61,22 +63,11 @@ def _label(row: MediaAssetRow) -> str:
     return f"{row.asset}: {row.key.rsplit('/', 1)[-1]}"
 
 
-def partition_media(session: Session, item: ReviewItemRow) -> list[MediaAssetRow]:
-    """Every media file of the item's partition made at the item's attempt."""
-    return list(
-        session.scalars(
-            select(MediaAssetRow)
-            .filter_by(channel=item.channel, date=item.date, attempt=item.attempt)
-            .order_by(MediaAssetRow.asset, MediaAssetRow.key)
-        )
-    )
-
-
 def story_text(
     session: Session, media_store: MediaStore, item: ReviewItemRow, media: list[MediaAssetRow]
 ) -> tuple[str | None, str | None]:
     """The story (markdown) of the item's attempt, from the media store, else from the catalog row."""
-    row = session.scalars(select(StoryRow).filter_by(channel=item.channel, date=item.date)).one_or_none()
+    row = story_row(session, item.channel, item.date)
     title = row.title if row and row.attempt == item.attempt else None
     for m in media:
         if m.asset == "story" and m.key.endswith(".md") and media_store.exists(m.key):
@@ -87,7 +78,7 @@ def story_text(
 
 
 def item_view(session: Session, media_store: MediaStore, item: ReviewItemRow) -> ItemView:
-    media = partition_media(session, item)
+    media = partition_media(session, item.channel, item.date, attempt=item.attempt)
     title, text = story_text(session, media_store, item, media)
     view = ItemView(
         item=item,
@@ -110,15 +101,9 @@ def item_view(session: Session, media_store: MediaStore, item: ReviewItemRow) ->
         else:
             view.other.append(entry)
     known = {v.key for v in view.videos}
-    for video in session.scalars(
-        select(VideoRow).filter_by(channel=item.channel, date=item.date, attempt=item.attempt)
-    ):
+    for video in videos_at(session, item.channel, item.date, item.attempt):
         if video.key not in known:
-            row = session.scalars(select(MediaAssetRow).filter_by(key=video.key)).one_or_none()
+            row = media_by_key(session, video.key)
             if row:
                 view.videos.append(MediaView(row.id, row.key, "videos", row.content_type, f"video {video.format}"))
     return view
-
-
-def media_row(session: Session, media_id: int) -> MediaAssetRow | None:
-    return session.get(MediaAssetRow, media_id)

@@ -20,10 +20,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
 from storyvid_assets.catalog.db import migrate, session_scope
+from storyvid_assets.catalog.queries.media import media_by_id
 from storyvid_assets.resources.storage.media_store import MediaStore
 from storyvid_assets.review import auth
 from storyvid_assets.review.queue import STATUSES, ReviewError, allowed_actions, decide, get_item, list_items
-from storyvid_assets.review.views import item_view, media_row
+from storyvid_assets.review.views import item_view
 
 COOKIE = "storyvid_review"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -186,7 +187,7 @@ def create_app(catalog_url: str, media_store: MediaStore, *, secure_cookies: boo
         if who is None:
             return error_page(None, 401, "Log in first.")
         with db() as session:
-            row = media_row(session, media_id)
+            row = media_by_id(session, media_id)
             if row is None or not media_store.exists(row.key):
                 return error_page(who, 404, f"there is no media file {media_id}")
             key, content_type = row.key, row.content_type

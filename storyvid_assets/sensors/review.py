@@ -18,18 +18,18 @@ from typing import Any
 import dagster as dg
 from sqlalchemy.orm import Session
 
-from storyvid_assets.assets.common import ASSET_GROUP, ATTEMPT_TAG
-from storyvid_assets.assets.partitions import episode_partition_key
+from storyvid_assets.assets.partitions import ASSET_GROUP
 from storyvid_assets.catalog.db import migrate
 from storyvid_assets.catalog.queries.episodes import current_attempt, set_episode_status
+from storyvid_assets.catalog.queries.review import pending_decisions, rejection_count
 from storyvid_assets.catalog.tables.review import ReviewDecisionRow, ReviewItemRow
+from storyvid_assets.episode import partition_key, run_tags
 from storyvid_assets.resources.storage.catalog import CatalogResource
-from storyvid_assets.review.queue import MAX_REJECTIONS, get_item, pending_decisions, record_dispatch, rejection_count
+from storyvid_assets.review.queue import MAX_REJECTIONS, get_item, record_dispatch
 
 SENSOR_ACTOR = "sensor:review_decisions_sensor"
 DECISION_TAG = "storyvid/review-decision"
 ITEM_TAG = "storyvid/review-item"
-TRIGGER_TAG = "storyvid/trigger"
 MAX_DECISIONS_PER_TICK = 25
 
 
@@ -56,23 +56,17 @@ def _request(
         return None
     return dg.RunRequest(
         run_key=run_key_for(decision.id),
-        partition_key=str(episode_partition_key(item.channel, item.date)),
+        partition_key=str(partition_key(item.channel, item.date)),
         asset_selection=assets,
         asset_check_keys=checks,
-        tags={
-            ATTEMPT_TAG: str(attempt),
-            DECISION_TAG: str(decision.id),
-            ITEM_TAG: str(item.id),
-            TRIGGER_TAG: trigger,
-            "storyvid/channel": item.channel,
-        },
+        tags={**run_tags(item.channel, trigger, attempt), DECISION_TAG: str(decision.id), ITEM_TAG: str(item.id)},
     )
 
 
 def _escalation(item: ReviewItemRow, rejections: int) -> dg.AssetObservation:
     return dg.AssetObservation(
         asset_key=item.asset,
-        partition=str(episode_partition_key(item.channel, item.date)),
+        partition=str(partition_key(item.channel, item.date)),
         metadata={
             "review_status": "needs_human",
             "review_item": item.id,
@@ -114,8 +108,8 @@ def dispatch(
     if decision.outcome == "escalated" or rejections >= MAX_REJECTIONS:
         if decision.dispatched_at is None:
             log.error(
-                f"ALERT review item {item.id} ({item.channel}|{item.date} {item.asset}/{item.check_name}) "
-                f"was rejected {rejections} times: escalated to needs_human, no more regeneration"
+                f"ALERT review item {item.id} ({partition_key(item.channel, item.date)} {item.asset}/"
+                f"{item.check_name}) was rejected {rejections} times: escalated to needs_human, no more regeneration"
             )
         record_dispatch(
             session, decision, "escalated", None, None, SENSOR_ACTOR, f"{rejections} rejections: a person must fix this"

@@ -9,10 +9,8 @@ and the word/phoneme events, whose audio positions are the measured timings.
 from __future__ import annotations
 
 import ctypes
-import io
 import itertools
 import threading
-import wave
 from ctypes import CFUNCTYPE, POINTER, Structure, Union, c_char, c_char_p, c_int, c_short, c_size_t, c_uint, c_void_p
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +18,7 @@ from pathlib import Path
 import espeakng_loader
 import numpy as np
 
+from storyvid_assets.audio.wav import encode_wav
 from storyvid_assets.errors import ConfigError, ProviderError
 from storyvid_assets.models import SpeechResult, VoiceSettings
 from storyvid_assets.speech.timing import Mark, TimedScene, assemble_scenes, speakable_text, split_words, time_scene
@@ -302,17 +301,6 @@ def synthesize_text(text: str, voice: VoiceSettings) -> RawSynthesis:
         return engine.synthesize(text)
 
 
-def encode_pcm16_wav(samples: np.ndarray, sample_rate: int) -> bytes:
-    """Mono 16-bit PCM WAV bytes from int16 samples, unchanged."""
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(sample_rate)
-        wav.writeframes(np.asarray(samples, dtype="<i2").tobytes())
-    return buffer.getvalue()
-
-
 @dataclass(frozen=True)
 class EspeakNarration:
     """A narration and how its word starts were found (see ``timing.word_starts``)."""
@@ -339,7 +327,7 @@ def narrate(scenes: list[str], voice: VoiceSettings, scene_pause: float = 0.6, l
         sample_rate = engine.sample_rate
     track, sentences, spans = assemble_scenes(timed, sample_rate, scene_pause, lead)
     result = SpeechResult(
-        wav=encode_pcm16_wav(track, sample_rate),
+        wav=encode_wav(track, sample_rate),
         sample_rate=sample_rate,
         duration=round(len(track) / sample_rate, 3),
         sentences=sentences,

@@ -11,10 +11,10 @@ from functools import cache
 from pathlib import Path
 from typing import Literal, TypeVar
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from storyvid_assets.errors import ConfigError
+from storyvid_assets.yamlfile import load_yaml_model
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SHARED_FILES = frozenset({"common", "drawable", "safety"})
@@ -164,26 +164,9 @@ class Safety(Vocab):
     kids_forbidden: list[str]
 
 
-def _load(name: str) -> dict:
-    path = DATA_DIR / f"{name}.yaml"
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(
-            str(path), "(file)", f"cannot be read ({exc})", "restore the file from the repository"
-        ) from exc
-    if not isinstance(raw, dict):
-        raise ConfigError(str(path), "(file)", "is not a mapping", "restore the file from the repository")
-    return raw
-
-
 def _validated(model: type[M], name: str) -> M:
-    try:
-        return model.model_validate(_load(name))
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"]) or "(file)"
-        raise ConfigError(str(DATA_DIR / f"{name}.yaml"), field, err["msg"], "fix the vocabulary file") from exc
+    return load_yaml_model(DATA_DIR / f"{name}.yaml", model, "fix the vocabulary file",
+                           file_fix="restore the file from the repository")
 
 
 def available_genres() -> list[str]:

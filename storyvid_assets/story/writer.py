@@ -76,9 +76,6 @@ class Draft:
     def words(self) -> int:
         return count_words(self.text())
 
-    def core_words(self) -> int:
-        return count_words(" ".join(s for s, optional in self.sentences if not optional))
-
 
 @dataclass
 class Teller:

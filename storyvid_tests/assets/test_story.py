@@ -5,9 +5,8 @@ from typing import Any
 
 import dagster as dg
 
-from storyvid_assets.assets.common import ATTEMPT_TAG
-from storyvid_assets.assets.partitions import episode_partition_key
 from storyvid_assets.assets.story import story
+from storyvid_assets.episode import ATTEMPT_TAG, partition_key
 from storyvid_assets.models import Story
 from storyvid_assets.resources.sets import local_resources
 
@@ -20,7 +19,7 @@ SCRIPT = "# The Owl Who Counted Stars\n\n" + "\n\n".join(
 def materialize_story(partition: tuple[str, str], tags: dict[str, str] | None = None) -> tuple[Story, Any]:
     resources = local_resources()
     needed = {k: resources[k] for k in ("story_writer", "catalog", "media_store", "manifest_io_manager")}
-    result = dg.materialize([story], resources=needed, partition_key=episode_partition_key(*partition), tags=tags)
+    result = dg.materialize([story], resources=needed, partition_key=partition_key(*partition), tags=tags)
     assert result.success
     return result.output_for_node("story"), result.asset_materializations_for_node("story")[0]
 

@@ -14,13 +14,13 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from storyvid_assets.assets.partitions import episode_partition_key, episode_partitions_def
+from storyvid_assets.assets.partitions import episode_partitions_def
 from storyvid_assets.assets.uploads import uploads
 from storyvid_assets.catalog.db import migrate, session_scope
-from storyvid_assets.catalog.queries.episodes import record_media
+from storyvid_assets.catalog.queries.media import record_media
 from storyvid_assets.catalog.tables.core import PlatformUploadRow
 from storyvid_assets.catalog.tables.distribution import DistributionAlertRow
-from storyvid_assets.distribution.retry import reset_breakers
+from storyvid_assets.episode import manifest_key, partition_key
 from storyvid_assets.models import (
     EpisodeThumbnails,
     EpisodeVideos,
@@ -34,15 +34,16 @@ from storyvid_assets.models import (
     Thumbnail,
     Uploads,
 )
+from storyvid_assets.reliability import reset_breakers
 from storyvid_assets.resources.platforms import PLATFORM_CLIENTS, PLATFORM_RESOURCE_KEYS
 from storyvid_assets.resources.storage.catalog import CatalogResource
-from storyvid_assets.resources.storage.manifest_io import ManifestIOManager, manifest_key
+from storyvid_assets.resources.storage.manifest_io import ManifestIOManager
 from storyvid_assets.resources.storage.media_store import LocalMediaStore
 from storyvid_tests.distribution.conftest import FakeClock, client_for, new_fake, render_test_video
 from storyvid_tests.fakes.platform_server import PlatformFake
 
 DATE = "2026-11-25"
-PARTITION = episode_partition_key("bedtime", DATE)
+PARTITION = partition_key("bedtime", DATE)
 UPSTREAM = ["publication", "platform_metadata", "videos", "thumbnail", "music", "narration"]
 CHANNEL_YAML = """
 name: bedtime

@@ -13,10 +13,11 @@ from PIL import Image
 from storyvid_assets.assets.partitions import episode_partitions_def
 from storyvid_assets.assets.thumbnails import thumbnail
 from storyvid_assets.assets.videos import VIDEO_QC_CHECK, video_qc, videos
+from storyvid_assets.episode import manifest_key
 from storyvid_assets.models import FORMAT_SIZES, EpisodeThumbnails, EpisodeVideos, MediaRef, MusicBed, SceneImages
 from storyvid_assets.resources.renderer import FFmpegRenderer
 from storyvid_assets.resources.storage.catalog import CatalogResource
-from storyvid_assets.resources.storage.manifest_io import ManifestIOManager, manifest_key
+from storyvid_assets.resources.storage.manifest_io import ManifestIOManager
 from storyvid_assets.resources.storage.media_store import LocalMediaStore
 from storyvid_tests.probe import probe
 from storyvid_tests.samples import synthetic_episode

@@ -18,8 +18,8 @@ from PIL import Image
 
 from storyvid_assets.catalog.db import get_engine, migrate
 from storyvid_assets.distribution.publish import PublishEnv
-from storyvid_assets.distribution.retry import reset_breakers
 from storyvid_assets.models import PlatformMetadataItem, PostKind, PostOptions, PublishItem
+from storyvid_assets.reliability import reset_breakers
 from storyvid_assets.resources.platforms import (
     FacebookClient,
     InstagramClient,

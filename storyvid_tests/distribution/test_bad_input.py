@@ -8,8 +8,9 @@ from sqlalchemy import select
 from storyvid_assets.catalog.db import session_scope
 from storyvid_assets.catalog.tables.distribution import DistributionAlertRow
 from storyvid_assets.distribution.errors import LimitExceeded
-from storyvid_assets.distribution.limits import validate_post
+from storyvid_assets.distribution.limits import check_post
 from storyvid_assets.distribution.publish import publish_target
+from storyvid_assets.distribution.text import compose_text
 from storyvid_assets.resources.platforms import TikTokClient, YouTubeClient
 from storyvid_tests.distribution.conftest import FakeClock, Media, client_for, make_env, make_item, make_options
 from storyvid_tests.fakes.platform_server import PlatformFake
@@ -64,7 +65,8 @@ def test_file_over_the_size_limit_is_refused(media: Media, tmp_path: object) -> 
     limits.LIMITS[("instagram", "reel")] = small
     try:
         with pytest.raises(LimitExceeded) as refused:
-            validate_post(item, make_options("instagram", "9:16"), "instagram")
+            options = make_options("instagram", "9:16")
+            check_post(item, options, "instagram", compose_text(item, options))
     finally:
         limits.LIMITS[("instagram", "reel")] = original
     size_mb = media.videos["9:16"].stat().st_size / (1024 * 1024)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from storyvid_assets.distribution import state
 from storyvid_assets.distribution.publish import publish_target
-from storyvid_assets.distribution.retry import reset_breakers
 from storyvid_assets.models import POSTED_STATUSES
+from storyvid_assets.reliability import reset_breakers
 from storyvid_tests.distribution.conftest import (
     DEFAULT_FORMAT,
     PLATFORMS,

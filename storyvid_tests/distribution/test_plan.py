@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from storyvid_assets.channels import ChannelConfig
-from storyvid_assets.distribution.plan import plan_uploads
+from storyvid_assets.distribution.plan import cover_for, plan_uploads
 from storyvid_assets.models import (
     EpisodeThumbnails,
     EpisodeVideos,
@@ -114,3 +114,27 @@ def test_plan_follows_the_channel_distribution_settings() -> None:
     assert wide.options.marker == "sv-abc-16x9" and got[("youtube", "9:16")].options.marker == "sv-abc-9x16"
     assert got[("tiktok", "9:16")].options.account == "second"
     assert got[("instagram", "9:16")].options.publish_at is None
+
+
+def test_the_cover_is_variant_a_of_the_matching_orientation() -> None:
+    """Once the library's cover was the first matching thumbnail (here "b") and the uploads' variant "a"."""
+
+    def thumb(name: str, variant: str, width: int, height: int) -> Thumbnail:
+        return Thumbnail(name=name, image=ref(f"{name}.jpg"), width=width, height=height, variant=variant)
+
+    def video(width: int, height: int) -> RenderedVideo:
+        return RenderedVideo(
+            format="x", video=ref("v.mp4"), width=width, height=height, duration=3, fps=30, preset="p", encoder="e"
+        )
+
+    thumbs = EpisodeThumbnails(
+        scene_index=0,
+        thumbnails=[
+            thumb("wide_b", "b", 1280, 720),
+            thumb("tall_b", "b", 720, 1280),
+            thumb("wide_a", "a", 1280, 720),
+        ],
+    )
+    assert (cover := cover_for(video(1920, 1080), thumbs)) and cover.name == "wide_a"
+    assert (cover := cover_for(video(1080, 1920), thumbs)) and cover.name == "tall_b", "no portrait 'a': the first"
+    assert cover_for(video(1080, 1920), EpisodeThumbnails(scene_index=0, thumbnails=thumbs.thumbnails[:1])) is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from storyvid_assets.distribution import state
@@ -151,3 +153,18 @@ def test_circuit_breaker_defers_the_rest_of_a_failing_platform(
         env, client_for("tiktok", fakes["tiktok"]), make_item(media, "tiktok", "9:16"), make_options("tiktok", "9:16")
     )
     assert other.status == "published", "another platform is not affected"
+
+
+def test_a_retry_after_longer_than_the_cap_defers_the_upload_until_then(
+    fakes: dict[str, PlatformFake], media: Media, catalog_url: str, clock: FakeClock
+) -> None:
+    fake = fakes["tiktok"]
+    fake.inject("rate_limit", "init", retry_after="3600")  # the client's cap is 2 s (FAST)
+    env = make_env(catalog_url, clock)
+    item, options = make_item(media, "tiktok", "9:16"), make_options("tiktok", "9:16")
+    outcome = publish_target(env, client_for("tiktok", fake), item, options)
+    assert outcome.status == "deferred" and "asks to wait 3600 s" in (outcome.error or "")
+    assert outcome.deferred_until == clock.now() + timedelta(seconds=3600) and not outcome.alert
+    assert len(fake.steps("init")) == 1, "no early retry that the platform would refuse again"
+    clock.advance(seconds=3601)
+    assert publish_target(env, client_for("tiktok", fake), item, options).status in POSTED_STATUSES

@@ -10,6 +10,7 @@ from storyvid_assets.distribution.errors import QuotaExhausted
 from storyvid_assets.distribution.publish import publish_target
 from storyvid_assets.distribution.quota import QuotaLedger, QuotaRule, quota_window
 from storyvid_assets.models import POSTED_STATUSES
+from storyvid_assets.resources.storage.catalog import CatalogResource
 from storyvid_assets.sensors.uploads import resume_requests
 from storyvid_tests.distribution.conftest import FakeClock, Media, client_for, make_env, make_item, make_options
 from storyvid_tests.fakes.youtube import FakeYouTube
@@ -60,16 +61,16 @@ def test_exhausting_youtube_quota_defers_later_uploads_until_the_reset(
         refused = [s for s in fake.seen if s.step == "session" and s.status == 403]
         assert len(refused) == 1, "the ledger deferred the fourth upload without calling YouTube"
 
-        assert resume_requests(catalog_url, clock.now()) == [], "nothing is due before the reset"
+        assert resume_requests(CatalogResource(url=catalog_url), clock.now()) == [], "nothing is due before the reset"
         clock.t = reset + timedelta(minutes=1)
-        requests = resume_requests(catalog_url, clock.now())
+        requests = resume_requests(CatalogResource(url=catalog_url), clock.now())
         assert [r.partition_key for r in requests] == ["bedtime|2026-11-23", "bedtime|2026-11-24"]
         assert all(r.asset_selection and r.asset_selection[0].to_user_string() == "uploads" for r in requests)
         for d in dates[2:]:
             resumed = publish_target(make_env(catalog_url, clock, run_id=f"resume-{d}"), client, items[d], opts[d])
             assert resumed.status in POSTED_STATUSES
         assert len(fake.posts) == 4 and all(len(fake.posts_with(o.marker)) == 1 for o in opts.values())
-        assert resume_requests(catalog_url, clock.now()) == []
+        assert resume_requests(CatalogResource(url=catalog_url), clock.now()) == []
     finally:
         fake.stop()
 
@@ -129,3 +130,36 @@ def test_sensor_launches_uploads_for_due_deferrals(catalog_url: str) -> None:
     [request] = result.run_requests
     assert request.partition_key == "midnight|2026-11-20"
     assert request.run_key and request.run_key.startswith("resume-uploads|midnight|2026-11-20|")
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_workers_spending_at_once_never_overspend_the_window(
+    backend: str, request: pytest.FixtureRequest, clock: FakeClock
+) -> None:
+    """Eight workers race for a window with room for ten calls: exactly ten are spent, the rest refused."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from storyvid_assets.catalog.db import migrate
+
+    url = request.getfixturevalue("catalog_url" if backend == "sqlite" else "postgres_url")
+    migrate(url)
+    rule = QuotaRule("tiktok", limit=10)
+    start = Barrier(8)
+
+    def worker(_: int) -> int:
+        ledger = QuotaLedger(url, clock)
+        start.wait()
+        spent = 0
+        for _ in range(4):
+            try:
+                ledger.spend(rule, "default", 1, "init")
+                spent += 1
+            except QuotaExhausted:
+                pass
+        return spent
+
+    with ThreadPoolExecutor(8) as pool:
+        spent = sum(pool.map(worker, range(8)))
+    assert spent == 10
+    assert QuotaLedger(url, clock).remaining(rule, "default") == 0

@@ -8,8 +8,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from storyvid_assets.assets.common import Episode
 from storyvid_assets.channels import ChannelConfig
+from storyvid_assets.episode import Episode
 from storyvid_assets.imaging import illustrate
 from storyvid_assets.imaging.composition import SHOTS, Shot
 from storyvid_assets.imaging.illustrate import render_plan

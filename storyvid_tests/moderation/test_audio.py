@@ -7,12 +7,13 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from storyvid_assets.audio.wav import encode_wav
+from storyvid_assets.distribution.licence import evidence_problems
 from storyvid_assets.models import LicenceEvidence
 from storyvid_assets.moderation.audio import (
     analyse_wav,
     clipping_findings,
-    licence_findings,
     music_findings,
+    music_licence_findings,
     narration_duration_findings,
     silence_findings,
 )
@@ -92,7 +93,8 @@ def test_music_length_level_and_clipping() -> None:
     assert "music_clipping" in [f.category for f in music_findings(loud, 10.0, loud.peak_dbfs, 9.0)]
 
 
-def test_licence_evidence() -> None:
+def test_licence_problems_become_blocking_music_findings() -> None:
+    """The rule itself is ``distribution.licence`` (tested there); the check reports its problems as findings."""
     now = datetime(2026, 11, 26, tzinfo=UTC)
     good = LicenceEvidence(
         provider="synth",
@@ -101,11 +103,9 @@ def test_licence_evidence() -> None:
         prompt="calm pads",
         created_at=now - timedelta(minutes=1),
     )
-    assert licence_findings(good, now) == []
+    assert music_licence_findings(evidence_problems(good, "music", now)) == []
     bad = good.model_copy(update={"licence_id": " ", "prompt": "", "created_at": now + timedelta(days=1)})
-    assert sorted(f.field for f in licence_findings(bad, now)) == [
-        "licence.created_at",
-        "licence.licence_id",
-        "licence.prompt",
-    ]
-    assert [f.what for f in licence_findings(None, now)] == ["no licence evidence"]
+    found = music_licence_findings(evidence_problems(bad, "music", now))
+    assert sorted(f.field for f in found) == ["licence.created_at", "licence.licence_id", "licence.prompt"]
+    assert all(f.category == "music_licence" and f.blocking and f.level == "severe" for f in found)
+    assert [f.what for f in music_licence_findings(evidence_problems(None, "music", now))] == ["no licence evidence"]

@@ -9,7 +9,14 @@ import pytest
 from storyvid_assets.channels import ChannelConfig, ModerationSettings, load_channels
 from storyvid_assets.models import Character, Scene, Story, StoryRequest
 from storyvid_assets.moderation.findings import Finding
-from storyvid_assets.moderation.policy import TextPolicy, build_policy, policy_for_channel, scan_story, scan_text
+from storyvid_assets.moderation.policy import (
+    TextPolicy,
+    build_policy,
+    policy_for_channel,
+    scan_fields,
+    scan_text,
+    story_fields,
+)
 from storyvid_assets.resources.story import LocalStoryWriter
 
 GENERAL = build_policy(ModerationSettings(), "general")
@@ -83,7 +90,7 @@ def test_card_numbers_must_pass_luhn() -> None:
 
 def test_finding_says_what_where_and_why_with_offsets() -> None:
     story = make_story(["The owl slept.", "Then the fox said fuck and ran to 12 Willow Lane."])
-    found = [f for f in scan_story(story, GENERAL) if f.blocking]
+    found = [f for f in scan_fields(story_fields(story), GENERAL) if f.blocking]
     assert [f.category for f in found] == ["profanity", "personal_data"]
     word = found[0]
     narration = story.scenes[1].narration
@@ -96,7 +103,7 @@ def test_finding_says_what_where_and_why_with_offsets() -> None:
 
 def test_title_and_image_prompts_are_checked() -> None:
     story = make_story(["A calm night."], title="The Shit Tree", prompt="a gory scene, entrails")
-    fields = {f.field for f in scan_story(story, GENERAL) if f.blocking}
+    fields = {f.field for f in scan_fields(story_fields(story), GENERAL) if f.blocking}
     assert fields == {"title", "scenes[0].image_prompt"}
 
 
@@ -221,7 +228,8 @@ def test_no_false_positives_on_generated_stories(channel_name: str) -> None:
                 theme_pool=channel.theme_pool,
             )
         )
-        assert [f for f in scan_story(story, policy) if f.blocking] == [], f"{channel.name} {day}: {story.title}"
+        blocking = [f for f in scan_fields(story_fields(story), policy) if f.blocking]
+        assert blocking == [], f"{channel.name} {day}: {story.title}"
 
 
 def make_story(narrations: list[str], title: str = "A Quiet Night", prompt: str = "a fox under the moon") -> Story:

@@ -12,11 +12,11 @@ import os
 import dagster as dg
 from pydantic import BaseModel
 
-from storyvid_assets.assets.partitions import episode_key
+from storyvid_assets.episode import media_key, split_partition_key
 from storyvid_assets.executors import run_executor
 from storyvid_assets.models import MediaRef
 from storyvid_assets.resources.sets import production_storage_resources
-from storyvid_assets.resources.storage.media_store import MediaStore, media_key
+from storyvid_assets.resources.storage.media_store import MediaStore
 
 TINY_PARTITIONS = dg.MultiPartitionsDefinition(
     {
@@ -40,10 +40,10 @@ class TinyStats(BaseModel):
 
 @dg.asset(partitions_def=TINY_PARTITIONS, io_manager_key="manifest_io_manager")
 def tiny_line(context: dg.AssetExecutionContext, media_store: MediaStore) -> TinyLine:
-    ep = episode_key(context.partition_key)
-    print(f"tiny_line writing the {ep.channel} line for {ep.date}")
-    text = f"Once upon a time on {ep.channel} at {ep.date} a fox slept."
-    ref = media_store.put_bytes(media_key(ep.channel, ep.date, "tiny_line", 1, "line.txt"), text.encode(), "text/plain")
+    channel, date = split_partition_key(context.partition_key)
+    print(f"tiny_line writing the {channel} line for {date}")
+    text = f"Once upon a time on {channel} at {date} a fox slept."
+    ref = media_store.put_bytes(media_key(channel, date, "tiny_line", 1, "line.txt"), text.encode(), "text/plain")
     return TinyLine(text=ref, pid=os.getpid())
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+import ffmpeg
 import numpy as np
 import pytest
 from PIL import Image
@@ -20,8 +21,9 @@ from storyvid_assets.render.captions import (
     safe_area,
     text_width,
 )
+from storyvid_assets.render.compiler import apply, caption_filter
 from storyvid_assets.render.engine import fonts_dir
-from storyvid_assets.render.ffmpeg import filter_path, run_ffmpeg
+from storyvid_assets.render.ffmpeg import run_ffmpeg
 from storyvid_assets.render.timeline import CaptionTrack, TitleCard
 from storyvid_tests.samples import synthetic_timings
 
@@ -126,21 +128,9 @@ def test_libass_draws_the_page_inside_the_safe_area(tmp_path: Path, fmt: str) ->
     track = CaptionTrack(sentences=[SentenceTiming(text=text, start=0, end=8, scene_index=0, words=words)])
     (tmp_path / "c.ass").write_text(build_ass(track, [], width, height, 10))
     frame = tmp_path / "frame.png"
-    run_ffmpeg(
-        [
-            "-f",
-            "lavfi",
-            "-i",
-            f"color=c=gray:s={width}x{height}:r=10:d=1",
-            "-vf",
-            f"ass=filename=c.ass:fontsdir={filter_path(fonts_dir())}",
-            "-frames:v",
-            "1",
-            "-y",
-            str(frame),
-        ],
-        cwd=tmp_path,
-    )
+    background = ffmpeg.input(f"color=c=gray:s={width}x{height}:r=10:d=1", f="lavfi").video
+    drawn = apply(background, [caption_filter("c.ass", fonts_dir())])  # the filter the compiler uses
+    run_ffmpeg(drawn.output(str(frame), **{"frames:v": 1}).get_args(overwrite_output=True), cwd=tmp_path)
     pixels = np.asarray(Image.open(frame).convert("RGB")).astype(int)
     ys, xs = np.nonzero(np.abs(pixels - 128).sum(axis=-1) > 60)
     assert len(xs) > 1000, "no caption drawn (font not found?)"

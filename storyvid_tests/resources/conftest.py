@@ -11,7 +11,7 @@ import yaml
 
 from storyvid_assets.channels import DEFAULT_CHANNELS_DIR
 from storyvid_assets.models import MetadataRequest, StoryRequest
-from storyvid_assets.resources import breaker
+from storyvid_assets.reliability import reset_breakers
 from storyvid_tests.fakes.anthropic_fake import AnthropicFake
 from storyvid_tests.fakes.azure_fake import AzureSpeechFake
 from storyvid_tests.fakes.elevenlabs_fake import ElevenLabsFake
@@ -22,9 +22,9 @@ from storyvid_tests.fakes.openai_fake import OpenAIFake
 @pytest.fixture(autouse=True)
 def fresh_breakers() -> Iterator[None]:
     """In-process breaker state does not leak from one test to the next."""
-    breaker._LOCAL.clear()
+    reset_breakers()
     yield
-    breaker._LOCAL.clear()
+    reset_breakers()
 
 
 @pytest.fixture

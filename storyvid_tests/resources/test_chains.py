@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -9,24 +10,22 @@ import pytest
 from storyvid_assets.errors import ConfigError, ProviderError
 from storyvid_assets.models import ImageStyle, StoryRequest, VoiceSettings
 from storyvid_assets.provider_config import ChannelProviders
-from storyvid_assets.resources.breaker import CircuitBreaker
 from storyvid_assets.resources.budget import CostLedger
-from storyvid_assets.resources.chains import (
-    FallbackImageProvider,
-    FallbackMusicProvider,
-    FallbackSpeechProvider,
-    FallbackStoryWriter,
-)
+from storyvid_assets.resources.chains import ProviderBreakers
 from storyvid_assets.resources.images import ProceduralImages
+from storyvid_assets.resources.images.chain import FallbackImageProvider
 from storyvid_assets.resources.images.openai import OpenAIImages
 from storyvid_assets.resources.music import SynthMusic
+from storyvid_assets.resources.music.chain import FallbackMusicProvider
 from storyvid_assets.resources.music.elevenlabs import ElevenLabsMusic
 from storyvid_assets.resources.scope import ProviderScope, attribute
 from storyvid_assets.resources.speech.cache import SpeechCache
+from storyvid_assets.resources.speech.chain import FallbackSpeechProvider
 from storyvid_assets.resources.speech.elevenlabs import ElevenLabsSpeech
 from storyvid_assets.resources.speech.openai import OpenAISpeech
 from storyvid_assets.resources.storage.media_store import LocalMediaStore
 from storyvid_assets.resources.story import LocalStoryWriter
+from storyvid_assets.resources.story.chain import FallbackStoryWriter
 from storyvid_tests.fakes.ai_server import QUOTA, SERVER_ERROR
 from storyvid_tests.fakes.elevenlabs_fake import ElevenLabsFake
 from storyvid_tests.fakes.music_fake import MusicFake
@@ -76,7 +75,7 @@ def test_speech_falls_back_and_the_cache_serves_the_rerun(
 
 
 def test_breaker_opens_and_the_provider_is_skipped(openai_fake: OpenAIFake) -> None:
-    breaker = CircuitBreaker(failure_threshold=2, reset_timeout_s=300, namespace="test-images")
+    breaker = ProviderBreakers(failure_threshold=2, reset_timeout_s=300, namespace="test-images")
     chain = FallbackImageProvider(
         openai=OpenAIImages(api_key=openai_fake.api_key, base_url=openai_fake.base_url, max_retries=0),
         local=ProceduralImages(),
@@ -94,7 +93,26 @@ def test_breaker_opens_and_the_provider_is_skipped(openai_fake: OpenAIFake) -> N
     assert outcomes[0][0] == ("openai", "failed") and outcomes[1][0] == ("openai", "failed")
     assert outcomes[2][0] == ("openai", "skipped") and "circuit open" in scope.usages[0].detail
     assert len(openai_fake.calls()) == 2  # the open breaker kept the third call away from the API
-    assert breaker.state("openai") == "open"
+    assert breaker.circuit().state("openai") == "open"
+
+
+def test_a_cache_hit_in_half_open_state_leaves_the_trial_call_free(tmp_path: Path, openai_fake: OpenAIFake) -> None:
+    breakers = ProviderBreakers(failure_threshold=1, reset_timeout_s=60, namespace="test-half-open")
+    chain = FallbackSpeechProvider(
+        openai=OpenAISpeech(api_key=openai_fake.api_key, base_url=openai_fake.base_url),
+        default_chain=["openai"],
+        breaker=breakers,
+        cache=SpeechCache(media_store=LocalMediaStore(root=str(tmp_path / "media"))),
+    )
+    with attribute(scope_for(ChannelProviders())):
+        chain.synthesize(SCENES, VoiceSettings())
+    circuit = breakers.circuit()
+    circuit.record_failure("openai", time.time() - 61)  # opened a minute ago: half-open now
+    rerun = scope_for(ChannelProviders(), run="run-2")
+    with attribute(rerun):
+        chain.synthesize(SCENES, VoiceSettings())
+    assert [u.outcome for u in rerun.usages] == ["cache_hit"]
+    assert circuit.allow("openai"), "the cache served; the half-open trial slot is still free for a real call"
 
 
 def test_budget_exhausted_moves_on_when_the_channel_says_so(sqlite_catalog_url: str, music_fake: MusicFake) -> None:

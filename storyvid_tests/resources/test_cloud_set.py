@@ -9,8 +9,9 @@ import pytest
 
 from storyvid_assets.channels import load_channel_file
 from storyvid_assets.errors import ConfigError
-from storyvid_assets.resources.chains import FallbackSpeechProvider, FallbackStoryWriter
 from storyvid_assets.resources.sets import RESOURCE_SETS
+from storyvid_assets.resources.speech.chain import FallbackSpeechProvider
+from storyvid_assets.resources.story.chain import FallbackStoryWriter
 from storyvid_tests.resources.story.test_chain import KEY_VARS
 
 

@@ -11,21 +11,19 @@ import pytest
 from storyvid_assets.assets.images import scene_images
 from storyvid_assets.assets.music import music
 from storyvid_assets.assets.narration import narration
-from storyvid_assets.assets.partitions import episode_partition_key
 from storyvid_assets.assets.story import story
-from storyvid_assets.resources.breaker import CircuitBreaker
+from storyvid_assets.episode import partition_key
 from storyvid_assets.resources.budget import CostLedger
-from storyvid_assets.resources.chains import (
-    FallbackImageProvider,
-    FallbackMusicProvider,
-    FallbackSpeechProvider,
-    FallbackStoryWriter,
-)
+from storyvid_assets.resources.chains import ProviderBreakers
+from storyvid_assets.resources.images.chain import FallbackImageProvider
 from storyvid_assets.resources.images.openai import OpenAIImages
+from storyvid_assets.resources.music.chain import FallbackMusicProvider
 from storyvid_assets.resources.music.elevenlabs import ElevenLabsMusic
 from storyvid_assets.resources.sets import local_resources
 from storyvid_assets.resources.speech.cache import SpeechCache
+from storyvid_assets.resources.speech.chain import FallbackSpeechProvider
 from storyvid_assets.resources.speech.elevenlabs import ElevenLabsSpeech
+from storyvid_assets.resources.story.chain import FallbackStoryWriter
 from storyvid_assets.resources.story.openai import OpenAIStoryWriter
 from storyvid_tests.fakes.elevenlabs_fake import ElevenLabsFake
 from storyvid_tests.fakes.music_fake import MusicFake
@@ -35,7 +33,7 @@ from storyvid_tests.fakes.openai_fake import OpenAIFake
 def chained_resources(openai_fake: OpenAIFake, elevenlabs_fake: ElevenLabsFake, music_fake: MusicFake) -> dict:
     base = local_resources()
     ledger = CostLedger(catalog_url=base["catalog"].url)
-    breaker = CircuitBreaker(namespace="episode-chain-test")
+    breaker = ProviderBreakers(namespace="episode-chain-test")
     common: dict[str, Any] = {"ledger": ledger, "breaker": breaker}
     return {
         **base,
@@ -75,7 +73,7 @@ def test_each_asset_records_its_provider_and_cost(
     result = dg.materialize(
         [story, narration, scene_images, music],
         resources=resources,
-        partition_key=episode_partition_key("bedtime", "2026-11-24"),
+        partition_key=partition_key("bedtime", "2026-11-24"),
     )
     assert result.success
     assert result.output_for_node("narration").provider == "elevenlabs:eleven_multilingual_v2"

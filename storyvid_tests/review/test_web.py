@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from storyvid_assets.catalog.db import session_scope
-from storyvid_assets.catalog.queries.episodes import record_media
+from storyvid_assets.catalog.queries.media import record_media
 from storyvid_assets.resources.storage.media_store import LocalMediaStore
 from storyvid_assets.review.queue import get_item
 from storyvid_assets.review.web import COOKIE, create_app

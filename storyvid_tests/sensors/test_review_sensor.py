@@ -9,11 +9,11 @@ import dagster as dg
 import pytest
 from sqlalchemy import select
 
-from storyvid_assets.assets.common import ATTEMPT_TAG
 from storyvid_assets.catalog.db import session_scope
 from storyvid_assets.catalog.queries.episodes import current_attempt, set_episode_status
 from storyvid_assets.catalog.tables.review import ReviewAuditRow, ReviewDecisionRow
 from storyvid_assets.definitions import build_definitions
+from storyvid_assets.episode import ATTEMPT_TAG
 from storyvid_assets.review.queue import decide, get_item
 from storyvid_assets.sensors.review import review_decisions_sensor
 from storyvid_tests.review.conftest import open_item

@@ -1,36 +1,14 @@
-"""Catalog reads and writes. Writes are upserts on each table's natural key, so reruns never duplicate."""
+"""Episodes, their stories and their videos. Writes are upserts on each table's natural key, so reruns never
+duplicate."""
 
 from __future__ import annotations
-
-from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storyvid_assets.catalog.tables.core import (
-    Base,
-    EpisodeRow,
-    MediaAssetRow,
-    PlatformUploadRow,
-    StoryRow,
-    VideoRow,
-)
-from storyvid_assets.models import MediaRef, PlatformPost, RenderedVideo, Story
-
-RowT = TypeVar("RowT", bound=Base)
-
-
-def upsert(session: Session, model: type[RowT], keys: dict[str, Any], values: dict[str, Any]) -> RowT:
-    """Update the row matching ``keys`` with ``values``, or insert it."""
-    row = session.scalars(select(model).filter_by(**keys).with_for_update()).one_or_none()
-    if row is None:
-        row = model(**keys, **values)
-        session.add(row)
-    else:
-        for name, value in values.items():
-            setattr(row, name, value)
-    session.flush()
-    return row
+from storyvid_assets.catalog.queries.rows import get_or_create, upsert
+from storyvid_assets.catalog.tables.core import EpisodeRow, StoryRow, VideoRow
+from storyvid_assets.models import RenderedVideo, Story
 
 
 def current_attempt(session: Session, channel: str, date: str) -> int:
@@ -40,14 +18,15 @@ def current_attempt(session: Session, channel: str, date: str) -> int:
 
 
 def set_episode_status(session: Session, channel: str, date: str, status: str, attempt: int | None = None) -> None:
-    values: dict[str, Any] = {"status": status}
-    if attempt is not None:
-        values["attempt"] = attempt
-    elif current := session.scalars(select(EpisodeRow).filter_by(channel=channel, date=date)).one_or_none():
-        values["attempt"] = current.attempt
-    else:
-        values["attempt"] = 1
-    upsert(session, EpisodeRow, {"channel": channel, "date": date}, values)
+    """Set the partition's status, and its attempt when given (a new episode starts at attempt 1)."""
+    row, created = get_or_create(
+        session, EpisodeRow, {"channel": channel, "date": date}, {"status": status, "attempt": attempt or 1}
+    )
+    if not created:
+        row.status = status
+        if attempt is not None:
+            row.attempt = attempt
+        session.flush()
 
 
 def record_story(session: Session, channel: str, date: str, story: Story) -> StoryRow:
@@ -58,12 +37,9 @@ def record_story(session: Session, channel: str, date: str, story: Story) -> Sto
     })
 
 
-def record_media(session: Session, channel: str, date: str, asset: str, attempt: int, ref: MediaRef,
-                 details: dict[str, Any] | None = None) -> MediaAssetRow:
-    return upsert(session, MediaAssetRow, {"key": ref.key}, {
-        "channel": channel, "date": date, "asset": asset, "attempt": attempt, "sha256": ref.sha256,
-        "bytes": ref.bytes, "content_type": ref.content_type, "details": details or {},
-    })
+def story_row(session: Session, channel: str, date: str) -> StoryRow | None:
+    """The partition's story (of its latest attempt)."""
+    return session.scalars(select(StoryRow).filter_by(channel=channel, date=date)).one_or_none()
 
 
 def record_video(session: Session, channel: str, date: str, attempt: int, video: RenderedVideo) -> VideoRow:
@@ -74,11 +50,6 @@ def record_video(session: Session, channel: str, date: str, attempt: int, video:
     })
 
 
-def record_post(session: Session, channel: str, date: str, content_sha256: str, post: PlatformPost,
-                account: str = "default") -> PlatformUploadRow:
-    return upsert(session, PlatformUploadRow, {
-        "channel": channel, "date": date, "format": post.format, "platform": post.platform, "account": account,
-    }, {
-        "content_sha256": content_sha256, "status": post.status, "platform_video_id": post.post_id,
-        "url": post.url, "attempts": post.attempts, "handle": {},
-    })
+def videos_at(session: Session, channel: str, date: str, attempt: int) -> list[VideoRow]:
+    """The partition's rendered videos made at ``attempt``, one per format."""
+    return list(session.scalars(select(VideoRow).filter_by(channel=channel, date=date, attempt=attempt)))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storyvid_assets.catalog.base import Base, Timestamped
+from storyvid_assets.catalog.base import Base, Timestamped, UTCDateTime
 
 
 class CostLedgerRow(Timestamped, Base):
@@ -46,4 +46,4 @@ class BudgetStateRow(Timestamped, Base):
     spent_usd: Mapped[float] = mapped_column(Float, default=0.0)
     tier: Mapped[str] = mapped_column(String(16))  # premium | standard | budget | paused
     status: Mapped[str] = mapped_column(String(16))  # active | alerted | paused
-    alerted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storyvid_assets.catalog.base import Base, Timestamped
+from storyvid_assets.catalog.base import Base, Timestamped, UTCDateTime
 
 
 class EpisodeRow(Timestamped, Base):
@@ -102,7 +102,7 @@ class PlatformUploadRow(Timestamped, Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     handle: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    deferred_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    deferred_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class AnalyticsRow(Timestamped, Base):

@@ -1,6 +1,6 @@
 """Catalog tables of distribution: upload state machines, their journal, quota ledgers and admin alerts.
 
-``platform_uploads`` (in ``schema.py``) holds each upload's status, handles and post; these tables add the
+``platform_uploads`` (in ``core.py``) holds each upload's status, handles and post; these tables add the
 idempotency key (content sha256, platform, account) with its lease, an append-only journal of every step,
 the per-platform quota ledger, and the alerts opened when an upload needs a person.
 """
@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storyvid_assets.catalog.base import Base, Timestamped, utcnow
+from storyvid_assets.catalog.base import Base, Timestamped, UTCDateTime, utcnow
 
 
 class UploadStateRow(Timestamped, Base):
@@ -29,7 +29,7 @@ class UploadStateRow(Timestamped, Base):
     upload_id: Mapped[int] = mapped_column(ForeignKey("platform_uploads.id", ondelete="CASCADE"), index=True)
     step: Mapped[str] = mapped_column(String(64), default="new")
     lease_owner: Mapped[str | None] = mapped_column(String(128), nullable=True)
-    lease_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    lease_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class UploadEventRow(Base):
@@ -39,7 +39,7 @@ class UploadEventRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     upload_id: Mapped[int] = mapped_column(ForeignKey("platform_uploads.id", ondelete="CASCADE"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     run_id: Mapped[str] = mapped_column(String(64))
     step: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(32))
@@ -59,8 +59,8 @@ class QuotaLedgerRow(Timestamped, Base):
     unit: Mapped[str] = mapped_column(String(16))  # "units" | "posts"
     used: Mapped[int] = mapped_column(Integer, default=0)
     limit: Mapped[int] = mapped_column(Integer)
-    resets_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    exhausted_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    resets_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    exhausted_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class DistributionAlertRow(Timestamped, Base):

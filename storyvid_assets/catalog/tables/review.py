@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storyvid_assets.catalog.base import Base, Timestamped, utcnow
+from storyvid_assets.catalog.base import Base, Timestamped, UTCDateTime, utcnow
 
 
 class ReviewItemRow(Timestamped, Base):
@@ -50,13 +50,13 @@ class ReviewDecisionRow(Base):
     action: Mapped[str] = mapped_column(String(16))  # approve | reject
     note: Mapped[str] = mapped_column(Text)
     decided_by: Mapped[str] = mapped_column(String(128))
-    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     status_before: Mapped[str] = mapped_column(String(32))
     status_after: Mapped[str] = mapped_column(String(32))
     outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)  # downstream_run | regeneration | escalated
     run_key: Mapped[str | None] = mapped_column(String(128), nullable=True)
     new_attempt: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class ReviewAuditRow(Base):
@@ -70,7 +70,7 @@ class ReviewAuditRow(Base):
     )
     actor: Mapped[str] = mapped_column(String(128))
     action: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     before: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     after: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     detail: Mapped[str] = mapped_column(Text, default="")
@@ -99,8 +99,8 @@ class ReviewSessionRow(Base):
     token_sha256: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[int] = mapped_column(ForeignKey("review_users.id", ondelete="CASCADE"), index=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class LicenceEvidenceRow(Timestamped, Base):
@@ -120,4 +120,4 @@ class LicenceEvidenceRow(Timestamped, Base):
     licence_id: Mapped[str] = mapped_column(String(256))
     terms: Mapped[str] = mapped_column(Text)
     prompt: Mapped[str] = mapped_column(Text)
-    evidence_created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    evidence_created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -16,7 +16,7 @@ import httpx
 
 from storyvid_assets.distribution.clients.base import json_or_empty
 from storyvid_assets.distribution.errors import AuthExpired, HandleExpired, PlatformError, QuotaExhausted
-from storyvid_assets.distribution.retry import parse_retry_after
+from storyvid_assets.reliability import retry_after_s
 
 TRANSIENT_CODES = {1, 2}
 THROTTLE_CODES = {4, 17, 32, 613}
@@ -35,7 +35,7 @@ def graph_error(
     subcode = error.get("error_subcode")
     message = str(error.get("message") or response.reason_phrase or "error")
     label = f"code {code}" + (f"/{subcode}" if subcode else "")
-    retry_after = parse_retry_after(response.headers.get("retry-after"), now)
+    retry_after = retry_after_s(response.headers, now)
     if code == 190 or response.status_code == 401:
         return AuthExpired(platform, step, message, status=response.status_code, code=label)
     if subcode in LIMIT_SUBCODES or code == 9:

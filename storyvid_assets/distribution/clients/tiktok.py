@@ -23,8 +23,8 @@ from storyvid_assets.distribution.errors import (
     QuotaExhausted,
 )
 from storyvid_assets.distribution.quota import QuotaRule
-from storyvid_assets.distribution.retry import parse_retry_after
 from storyvid_assets.models import PlatformPost, PostMetrics
+from storyvid_assets.reliability import retry_after_s
 
 PLATFORM = "tiktok"
 MB = 1024 * 1024
@@ -102,7 +102,7 @@ class TikTokApi:
         error = json_or_empty(response).get("error") or {}
         code = str(error.get("code") or "")
         message = str(error.get("message") or response.reason_phrase or code)
-        retry_after = parse_retry_after(response.headers.get("retry-after"), self.now())
+        retry_after = retry_after_s(response.headers, self.now())
         if response.status_code == 401 or code == "access_token_invalid":
             return AuthExpired(PLATFORM, step, message, status=response.status_code, code=code)
         if code in CAP_CODES:

@@ -8,7 +8,7 @@ The client is built with ``build_from_document`` from the discovery document bun
 Handles saved in order: ``create_attempts`` → ``session_uri`` → ``uploaded_bytes`` after every chunk →
 ``video_id`` → ``thumbnail``. An interrupted upload resumes from the byte the server acknowledged (a
 ``bytes */size`` query); a session the server forgot (404) is started again, but only after the uploads
-playlist shows no video with this upload's marker. The SDK's own retries are off: ``retry.StepRunner`` does
+playlist shows no video with this upload's marker. The SDK's own retries are off: ``StepRunner`` does
 them, honouring ``Retry-After`` (which the SDK ignores).
 """
 
@@ -23,8 +23,8 @@ from typing import Any
 from storyvid_assets.distribution.clients.base import UploadWork
 from storyvid_assets.distribution.errors import AuthExpired, HandleExpired, PlatformError, QuotaExhausted
 from storyvid_assets.distribution.quota import QuotaRule, quota_window
-from storyvid_assets.distribution.retry import parse_retry_after
 from storyvid_assets.models import PlatformPost, PostMetrics
+from storyvid_assets.reliability import retry_after_s
 
 PLATFORM = "youtube"
 SCOPES = ["https://www.googleapis.com/auth/youtube.upload", "https://www.googleapis.com/auth/youtube.readonly"]
@@ -113,7 +113,7 @@ class YouTubeApi:
 
     def _error(self, step: str, status: int, content: bytes | str, headers: Any, now: datetime) -> PlatformError:
         reason, message = error_reason(content)
-        retry_after = parse_retry_after(headers.get("retry-after") if headers else None, now)
+        retry_after = retry_after_s(headers, now)
         if status == 403 and reason == "quotaExceeded":
             resume = quota_window(self.settings.quota_rule(), now)[1]
             return QuotaExhausted(

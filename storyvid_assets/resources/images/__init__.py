@@ -5,20 +5,10 @@ from __future__ import annotations
 from abc import abstractmethod
 
 import dagster as dg
-from pydantic import BaseModel
 
 from storyvid_assets.errors import ProviderError
 from storyvid_assets.imaging import illustrate
-from storyvid_assets.models import ImageStyle
-
-
-class GeneratedImage(BaseModel):
-    png: bytes
-    width: int
-    height: int
-    provider: str
-    revised_prompt: str | None = None
-    focal_point: tuple[float, float] | None = None  # the main subject, normalised (x, y): keep it in frame
+from storyvid_assets.models import GeneratedImage, ImageStyle
 
 
 class ImageProvider(dg.ConfigurableResource):

@@ -8,9 +8,9 @@ from abc import abstractmethod
 
 from PIL import Image, UnidentifiedImageError
 
-from storyvid_assets.models import ImageStyle, ProviderTier, ProviderUsage
+from storyvid_assets.models import GeneratedImage, ImageStyle, ProviderTier, ProviderUsage
 from storyvid_assets.resources.cloud import InvalidOutput, Metered, MeteredProviderError, TierModels, usage
-from storyvid_assets.resources.images import GeneratedImage, ImageProvider
+from storyvid_assets.resources.images import ImageProvider
 from storyvid_assets.resources.scope import current_scope
 
 NEGATIVE_PROMPT = "text, letters, watermark, signature, blurry, deformed, extra limbs"

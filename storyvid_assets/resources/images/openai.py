@@ -12,7 +12,8 @@ import binascii
 from PIL import Image
 
 from storyvid_assets.models import ImageStyle, ProviderTier
-from storyvid_assets.resources.cloud import InvalidOutput, TierModels, secret_value
+from storyvid_assets.reliability import secret_value
+from storyvid_assets.resources.cloud import InvalidOutput, TierModels
 from storyvid_assets.resources.images.cloud import CloudImages, decode_image
 from storyvid_assets.resources.story.openai import openai_error
 

@@ -10,7 +10,6 @@ Environment: ``OPENAI_API_KEY`` (or whatever variable the resource's ``api_key``
 
 from __future__ import annotations
 
-import time
 from abc import abstractmethod
 from typing import Any
 
@@ -20,9 +19,17 @@ from pydantic import BaseModel, Field
 
 from storyvid_assets.errors import ProviderError
 from storyvid_assets.moderation.findings import Finding
-from storyvid_assets.moderation.policy import TextPolicy, field_label, scan_text
+from storyvid_assets.moderation.policy import TextField, TextPolicy, field_label, scan_fields
+from storyvid_assets.reliability import (
+    RetryPolicy,
+    call_with_retries,
+    redact,
+    retry_after_s,
+    retryable_status,
+    secret_value,
+)
 
-TextField = tuple[str, int | None, str]  # (field, scene index, text)
+PROVIDER = "openai-moderation"
 
 # The endpoint's categories, the policy category each belongs to, and the highest level it can reach:
 # "violence" without "graphic" is the peril of any thriller, so it never becomes severe by itself.
@@ -67,10 +74,7 @@ class LocalModeration(ModerationProvider):
     """The offline policy: word lists, personal-data patterns and configured names from ``moderation/data``."""
 
     def moderate(self, texts: list[TextField], policy: TextPolicy) -> list[Finding]:
-        findings: list[Finding] = []
-        for field, scene_index, text in texts:
-            findings += scan_text(text, policy, field, scene_index)
-        return findings
+        return scan_fields(texts, policy)
 
 
 def verdict_findings(
@@ -118,7 +122,8 @@ class OpenAIModeration(ModerationProvider):
     timeout_s: float = 30.0
     batch_size: int = 32
     max_attempts: int = 3
-    backoff_s: float = 1.0
+    backoff_s: float = 1.0  # base of the full-jitter exponential backoff
+    retry_after_cap_s: float = 30.0  # a longer Retry-After fails the call now instead of waiting
 
     @property
     def provider_name(self) -> str:
@@ -134,26 +139,27 @@ class OpenAIModeration(ModerationProvider):
         return findings
 
     def classify(self, inputs: list[str]) -> list[ModerationVerdict]:
-        """One endpoint call for ``inputs``; retries rate limits and server errors."""
+        """One endpoint call for ``inputs``; retries rate limits, server errors and network failures."""
         url = self.base_url.rstrip("/") + "/moderations"
         payload = {"model": self.model, "input": inputs}
-        for attempt in range(1, self.max_attempts + 1):
+        secrets = [secret_value(self.api_key)]
+
+        def post() -> httpx.Response:
             try:
                 response = httpx.post(
-                    url, json=payload, timeout=self.timeout_s, headers={"Authorization": f"Bearer {self.api_key}"}
+                    url, json=payload, timeout=self.timeout_s, headers={"Authorization": f"Bearer {secrets[0] or ''}"}
                 )
             except httpx.TransportError as exc:
-                error = ProviderError("openai-moderation", f"cannot reach {url}: {type(exc).__name__}", retryable=True)
-                delay = self.backoff_s * attempt
-            else:
-                if response.status_code == 200:
-                    return self._parse(response, len(inputs))
-                error = _http_error(response)
-                delay = _retry_after(response, self.backoff_s * attempt)
-            if not error.retryable or attempt == self.max_attempts:
-                raise error
-            time.sleep(delay)
-        raise AssertionError("unreachable")
+                message = f"cannot reach {url}: {type(exc).__name__}"
+                raise ProviderError(PROVIDER, message, retryable=True) from None
+            if response.status_code != 200:
+                raise _http_error(response, secrets)
+            return response
+
+        policy = RetryPolicy(
+            max_attempts=self.max_attempts, base_delay_s=self.backoff_s, retry_after_cap_s=self.retry_after_cap_s
+        )
+        return self._parse(call_with_retries(post, policy), len(inputs))
 
     @staticmethod
     def _parse(response: httpx.Response, expected: int) -> list[ModerationVerdict]:
@@ -161,26 +167,22 @@ class OpenAIModeration(ModerationProvider):
             body: dict[str, Any] = response.json()
             results = [ModerationVerdict.model_validate(r) for r in body["results"]]
         except (ValueError, KeyError, TypeError) as exc:
-            raise ProviderError("openai-moderation", f"unexpected response shape: {exc}") from exc
+            raise ProviderError(PROVIDER, f"unexpected response shape: {exc}") from exc
         if len(results) != expected:
-            raise ProviderError("openai-moderation", f"{len(results)} results for {expected} inputs")
+            raise ProviderError(PROVIDER, f"{len(results)} results for {expected} inputs")
         return results
 
 
-def _http_error(response: httpx.Response) -> ProviderError:
+def _http_error(response: httpx.Response, secrets: list[str | None]) -> ProviderError:
     try:
         message = response.json().get("error", {}).get("message", "")
     except ValueError:
         message = response.text[:200]
     status = response.status_code
     hint = " (check the API key in the environment)" if status in (401, 403) else ""
-    retryable = status == 429 or status >= 500
-    return ProviderError("openai-moderation", f"HTTP {status}: {message}{hint}", retryable=retryable)
-
-
-def _retry_after(response: httpx.Response, default: float) -> float:
-    raw = response.headers.get("retry-after", "")
-    try:
-        return min(float(raw), 30.0)
-    except ValueError:
-        return default
+    return ProviderError(
+        PROVIDER,
+        redact(f"HTTP {status}: {message}{hint}", secrets),
+        retryable=retryable_status(status),
+        retry_after=retry_after_s(response.headers),
+    )

@@ -10,7 +10,6 @@ brought to a -1 dBFS peak so it never clips.
 from __future__ import annotations
 
 import re
-import time
 from abc import abstractmethod
 from datetime import UTC, datetime
 from typing import Any
@@ -19,13 +18,13 @@ import numpy as np
 
 from storyvid_assets.audio.wav import encode_wav, peak_dbfs
 from storyvid_assets.models import LicenceEvidence, MusicResult, ProviderTier, ProviderUsage
+from storyvid_assets.reliability import call_with_retries, secret_value
 from storyvid_assets.resources.cloud import (
     InvalidOutput,
     Metered,
     MeteredProviderError,
     TierModels,
-    retry_delay,
-    secret_value,
+    cloud_retry_policy,
     usage,
 )
 from storyvid_assets.resources.music import MusicProvider
@@ -178,12 +177,9 @@ class ElevenLabsMusic(CloudMusic):
         return ElevenLabs(api_key=secret_value(self.api_key), base_url=self.base_url, timeout=self.timeout_s)
 
     def request_piece(self, prompt: str, length_s: float, seed: int, model: str) -> tuple[np.ndarray, int, str]:
-        from elevenlabs.core.api_error import ApiError
-
-        # The SDK streams this endpoint and does not retry streamed calls, so 429/5xx are retried here.
-        for attempt in range(self.max_retries + 1):
+        def compose() -> Any:
             try:
-                answer = self._client().music.compose_detailed(
+                return self._client().music.compose_detailed(
                     prompt=prompt,
                     music_length_ms=round(length_s * 1000),
                     model_id=model,
@@ -192,16 +188,13 @@ class ElevenLabsMusic(CloudMusic):
                     output_format=OUTPUT_FORMAT,
                     request_options={"max_retries": self.max_retries},
                 )
-                break
             except ValueError as exc:  # the SDK could not parse the multipart answer
                 raise InvalidOutput(f"unreadable answer: {exc}") from None
-            except ApiError as exc:
-                wait = retry_delay(exc.status_code, exc.headers or {}, attempt)
-                if wait is None or attempt == self.max_retries:
-                    raise elevenlabs_error(self.provider_name, exc, [secret_value(self.api_key)]) from None
-                time.sleep(wait)
             except Exception as exc:
                 raise elevenlabs_error(self.provider_name, exc, [secret_value(self.api_key)]) from None
+
+        # The SDK streams this endpoint and does not retry streamed calls, so 429/5xx are retried here.
+        answer = call_with_retries(compose, cloud_retry_policy(self.max_retries))
         audio = _CLOSING_DELIMITER.sub(b"", answer.audio)
         if len(audio) < 2 or len(audio) % 2:
             raise InvalidOutput(f"{len(audio)} bytes is not 16-bit PCM audio")

@@ -14,7 +14,6 @@ imported only when a YouTube upload runs, so the base install (``make demo``) do
 
 from __future__ import annotations
 
-import os
 from abc import abstractmethod
 from collections.abc import Callable
 from contextlib import closing
@@ -23,16 +22,13 @@ from typing import Any, ClassVar
 import dagster as dg
 from pydantic import Field
 
+from storyvid_assets.distribution.clients.base import StepRunner, UploadWork
 from storyvid_assets.distribution.limits import PostText
 from storyvid_assets.distribution.quota import QuotaLedger
-from storyvid_assets.distribution.retry import Clock, RetryPolicy, StepRunner, SystemClock
 from storyvid_assets.distribution.state import UploadJournal
 from storyvid_assets.models import PlatformPost, PostKind, PostMetrics, PostOptions, PublishItem
-
-
-def secret_value(value: str) -> str:
-    """A config string as the code needs it: an unresolved ``EnvVar`` (used outside Dagster) is read now."""
-    return value.get_value() or "" if isinstance(value, dg.EnvVar) else value
+from storyvid_assets.reliability import Clock, RetryPolicy, SystemClock, secret_value
+from storyvid_assets.settings import settings
 
 
 class PlatformClient(dg.ConfigurableResource):
@@ -56,7 +52,7 @@ class PlatformClient(dg.ConfigurableResource):
     def from_env(cls, **config: Any) -> PlatformClient:
         """The client with each secret field bound to its ``EnvVar`` when that variable is set (else empty)."""
         env = {**cls.required_env, **cls.optional_env}
-        secrets = {name: dg.EnvVar(var) for name, var in env.items() if os.environ.get(var)}
+        secrets = {name: dg.EnvVar(var) for name, var in env.items() if settings().has(var)}
         return cls(**secrets, **config)
 
     def missing_credentials(self) -> list[str]:
@@ -87,8 +83,6 @@ class PlatformClient(dg.ConfigurableResource):
         log: Callable[[str], None],
     ) -> PlatformPost:
         """Publish ``video`` (resuming from the journal's handles) and return the post."""
-        from storyvid_assets.distribution.clients.base import UploadWork
-
         work = UploadWork(
             item=video, options=options, text=text, journal=journal, steps=steps, quota=quota, clock=clock, log=log
         )
@@ -154,9 +148,9 @@ class YouTubeClient(PlatformClient):
         )
         return YouTubeApi(
             settings,
-            secret_value(self.client_id),
-            secret_value(self.client_secret),
-            secret_value(self.refresh_token),
+            secret_value(self.client_id) or "",
+            secret_value(self.client_secret) or "",
+            secret_value(self.refresh_token) or "",
             clock.now,
         )
 
@@ -183,16 +177,16 @@ class InstagramClient(PlatformClient):
         settings = InstagramSettings(
             base_url=self.base_url,
             api_version=self.api_version,
-            ig_user_id=secret_value(self.user_id),
+            ig_user_id=secret_value(self.user_id) or "",
             poll_interval_s=self.poll_interval_s,
             max_polls=self.max_polls,
             limit_recheck_s=self.limit_recheck_s,
         )
         return InstagramApi(
             settings,
-            secret_value(self.access_token),
-            secret_value(self.app_id),
-            secret_value(self.app_secret),
+            secret_value(self.access_token) or "",
+            secret_value(self.app_id) or "",
+            secret_value(self.app_secret) or "",
             clock.now,
         )
 
@@ -231,10 +225,10 @@ class TikTokClient(PlatformClient):
         )
         return TikTokApi(
             settings,
-            secret_value(self.access_token),
-            secret_value(self.client_key),
-            secret_value(self.client_secret),
-            secret_value(self.refresh_token),
+            secret_value(self.access_token) or "",
+            secret_value(self.client_key) or "",
+            secret_value(self.client_secret) or "",
+            secret_value(self.refresh_token) or "",
             clock.now,
         )
 
@@ -268,14 +262,16 @@ class FacebookClient(PlatformClient):
             base_url=self.base_url,
             video_base_url=self.video_base_url,
             api_version=self.api_version,
-            page_id=secret_value(self.page_id),
-            app_id=secret_value(self.app_id),
+            page_id=secret_value(self.page_id) or "",
+            app_id=secret_value(self.app_id) or "",
             poll_interval_s=self.poll_interval_s,
             max_polls=self.max_polls,
             daily_video_cap=self.daily_video_cap,
             daily_reel_cap=self.daily_reel_cap,
         )
-        return FacebookApi(settings, secret_value(self.page_token), secret_value(self.app_secret), clock.now)
+        return FacebookApi(
+            settings, secret_value(self.page_token) or "", secret_value(self.app_secret) or "", clock.now
+        )
 
 
 PLATFORM_CLIENTS: dict[str, type[PlatformClient]] = {

@@ -14,7 +14,8 @@ from xml.sax.saxutils import escape, quoteattr
 import httpx
 
 from storyvid_assets.models import VoiceSettings
-from storyvid_assets.resources.cloud import TierModels, secret_value, send_with_retries, status_error
+from storyvid_assets.reliability import call_with_retries, secret_value
+from storyvid_assets.resources.cloud import TierModels, cloud_retry_policy, status_error
 from storyvid_assets.resources.speech.cloud import BASE_RATE_WPM, CloudSpeech, SceneAudio, wav_samples
 
 OUTPUT_FORMAT = "riff-24khz-16bit-mono-pcm"
@@ -46,7 +47,9 @@ def _azure_error(provider: str, response: httpx.Response, secrets: list[str | No
         code, message = body["error"].get("code"), str(body["error"].get("message", message))
     if response.status_code == 403 and "quota" in message.lower():
         code = "quota_exceeded"
-    return status_error(provider, response.status_code, str(code) if code else None, message, secrets)
+    return status_error(
+        provider, response.status_code, str(code) if code else None, message, secrets, headers=response.headers
+    )
 
 
 class AzureSpeech(CloudSpeech):
@@ -66,30 +69,27 @@ class AzureSpeech(CloudSpeech):
         return (self.endpoint or azure_endpoint(self.region)).rstrip("/")
 
     def _request(self, method: str, path: str, **kwargs: object) -> httpx.Response:
+        secrets = [secret_value(self.api_key)]
         headers = {
-            "Ocp-Apim-Subscription-Key": secret_value(self.api_key) or "",
+            "Ocp-Apim-Subscription-Key": secrets[0] or "",
             "User-Agent": USER_AGENT,
             **kwargs.pop("headers", {}),
         }  # type: ignore[dict-item]
-        try:
-            with httpx.Client(timeout=self.timeout_s) as client:
-                response = send_with_retries(
-                    lambda: client.request(method, self._base() + path, headers=headers, **kwargs),  # type: ignore[arg-type]
-                    max_retries=self.max_retries,
-                    retry_budget_s=self.retry_budget_s,
-                )
-                response.read()
-        except httpx.HTTPError as exc:
-            raise status_error(
-                self.provider_name,
-                None,
-                None,
-                f"no answer from the server ({type(exc).__name__})",
-                [secret_value(self.api_key)],
-            ) from None
-        if response.status_code >= 400:
-            raise _azure_error(self.provider_name, response, [secret_value(self.api_key)])
-        return response
+
+        with httpx.Client(timeout=self.timeout_s) as client:
+
+            def send() -> httpx.Response:
+                try:
+                    response = client.request(method, self._base() + path, headers=headers, **kwargs)  # type: ignore[arg-type]
+                    response.read()
+                except httpx.HTTPError as exc:
+                    message = f"no answer from the server ({type(exc).__name__})"
+                    raise status_error(self.provider_name, None, None, message, secrets) from None
+                if response.status_code >= 400:
+                    raise _azure_error(self.provider_name, response, secrets)
+                return response
+
+            return call_with_retries(send, cloud_retry_policy(self.max_retries, self.retry_budget_s))
 
     def speak_scene(self, text: str, voice: VoiceSettings, voice_id: str, model: str) -> SceneAudio:
         response = self._request(

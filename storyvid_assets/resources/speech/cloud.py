@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from storyvid_assets.audio.wav import encode_wav
 from storyvid_assets.models import ProviderTier, ProviderUsage, SpeechResult, VoiceSettings
 from storyvid_assets.resources.cloud import InvalidOutput, Metered, MeteredProviderError, TierModels, usage
 from storyvid_assets.resources.scope import current_scope
@@ -77,16 +78,6 @@ def check_speech(samples: np.ndarray, sample_rate: int, text: str, what: str) ->
 def speed_for(voice: VoiceSettings, low: float, high: float) -> float:
     """The provider speed factor for the channel's words-per-minute, within the provider's range."""
     return round(min(high, max(low, voice.rate / BASE_RATE_WPM)), 3)
-
-
-def encode_wav(samples: np.ndarray, sample_rate: int) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(sample_rate)
-        wav.writeframes(np.asarray(samples, dtype="<i2").tobytes())
-    return buffer.getvalue()
 
 
 class CloudSpeech(SpeechProvider):

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from storyvid_assets.models import SentenceTiming, VoiceSettings, WordTiming
-from storyvid_assets.resources.cloud import InvalidOutput, TierModels, redact, secret_value, status_error
+from storyvid_assets.reliability import redact, secret_value
+from storyvid_assets.resources.cloud import InvalidOutput, TierModels, status_error
 from storyvid_assets.resources.speech.cloud import CloudSpeech, SceneAudio, pcm16_samples, speed_for
 from storyvid_assets.speech.timing import TimedScene, split_sentences, split_words
 
@@ -39,7 +40,9 @@ def elevenlabs_error(provider: str, exc: Exception, secrets: list[str | None]) -
             code, message = detail.get("status") or detail.get("code"), str(detail.get("message", message))
         elif isinstance(detail, list) and detail:
             code, message = "validation_error", "; ".join(str(d.get("msg", d)) for d in detail if isinstance(d, dict))
-        return status_error(provider, exc.status_code, str(code) if code else None, message, secrets)
+        return status_error(
+            provider, exc.status_code, str(code) if code else None, message, secrets, headers=exc.headers
+        )
     return status_error(
         provider, None, None, f"no usable answer ({type(exc).__name__}: {redact(str(exc), secrets)[:200]})", secrets
     )

@@ -7,7 +7,8 @@ timings, so word timings are measured by aligning the audio (see ``alignment``).
 from __future__ import annotations
 
 from storyvid_assets.models import VoiceSettings
-from storyvid_assets.resources.cloud import TierModels, secret_value
+from storyvid_assets.reliability import secret_value
+from storyvid_assets.resources.cloud import TierModels
 from storyvid_assets.resources.speech.cloud import CloudSpeech, SceneAudio, pcm16_samples, speed_for
 from storyvid_assets.resources.story.openai import openai_error
 

@@ -12,13 +12,8 @@ import json
 import dagster as dg
 from pydantic import BaseModel
 
-from storyvid_assets.assets.partitions import episode_key
+from storyvid_assets.episode import manifest_key
 from storyvid_assets.resources.storage.media_store import MediaStore
-
-
-def manifest_key(partition_key: str, asset_name: str) -> str:
-    ep = episode_key(partition_key)
-    return f"{ep.channel}/{ep.date}/manifests/{asset_name}.json"
 
 
 def _load_model(path: str) -> type[BaseModel]:

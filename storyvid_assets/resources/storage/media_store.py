@@ -30,11 +30,6 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def media_key(channel: str, date: str, asset: str, attempt: int, name: str) -> str:
-    """The versioned key of one media file: ``<channel>/<date>/<asset>/attempt-<n>/<name>``."""
-    return f"{channel}/{date}/{asset}/attempt-{attempt}/{name}"
-
-
 class MediaStore(dg.ConfigurableResource):
     """Stores media bytes under keys and hands out local paths for tools such as ffmpeg."""
 

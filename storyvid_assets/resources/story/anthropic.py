@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from storyvid_assets.resources.cloud import TierModels, redact, secret_value, status_error
+from storyvid_assets.reliability import redact, secret_value
+from storyvid_assets.resources.cloud import TierModels, status_error
 from storyvid_assets.resources.story.llm import CloudStoryWriter, Completion
 
 # No cheaper current Claude model than Haiku 4.5 is known here, so standard and budget share it.

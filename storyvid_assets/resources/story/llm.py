@@ -16,11 +16,12 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from storyvid_assets.distribution.limits import metadata_limits
+from storyvid_assets.distribution.text import TITLE_CAP, check_request, fit_item, title_limit
 from storyvid_assets.models import (
     Character,
     MetadataRequest,
     PlatformMetadata,
-    PlatformMetadataItem,
     ProviderTier,
     ProviderUsage,
     Scene,
@@ -37,9 +38,7 @@ T = TypeVar("T")
 BEATS = ("setup", "inciting_incident", "rising_action", "climax", "resolution")
 MOODS = ("calm", "dreamy", "tense", "dark", "epic", "playful", "melancholy")
 WORD_TOLERANCE = 0.1  # models count words loosely: accept 10% outside the requested range
-TITLE_MAX = 100  # the tightest title limit of the platforms (YouTube)
-DESCRIPTION_MAX = 2200  # the tightest caption limit (Instagram, TikTok)
-HASHTAGS_MAX = 15  # YouTube ignores every hashtag of a video with more than 15
+DESCRIPTION_RESERVE = 40  # room asked of the model for the hashtags and the marker line
 TASK_STORY = "Task: story"
 TASK_METADATA = "Task: platform_metadata"
 
@@ -176,12 +175,17 @@ def story_prompt(request: StoryRequest) -> tuple[str, str]:
 
 
 def metadata_prompt(request: MetadataRequest) -> tuple[str, str]:
+    """(system, user) messages asking for every platform's metadata, within the tightest of their limits."""
+    limits = [metadata_limits(p) for p in request.platforms]
+    title_max = min(min(title_limit(lim).max for lim in limits), TITLE_CAP)
+    text_max = min(lim.text.max for lim in limits) - DESCRIPTION_RESERVE
+    hashtags_max = min(lim.max_hashtags for lim in limits)
     system = (
         f"{TASK_METADATA}\n"
         "You write titles, descriptions and hashtags for short story videos. Answer with one JSON object and "
         'nothing else: {"items": [{platform, title, description, hashtags}]}, one item per platform asked for. '
-        f"Titles at most {TITLE_MAX} characters, descriptions at most {DESCRIPTION_MAX - 40} characters, "
-        f"at most {HASHTAGS_MAX} hashtags without '#'."
+        f"Titles at most {title_max} characters, descriptions at most {text_max} characters, "
+        f"at most {hashtags_max} hashtags without '#'."
     )
     story = request.story
     user = (
@@ -262,50 +266,24 @@ def parse_story(text: str, request: StoryRequest, provider: str) -> Story:
     )
 
 
-def clip(text: str, limit: int) -> str:
-    """``text`` cut at a word boundary to at most ``limit`` characters (with an ellipsis when cut)."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",.;:-")
-    return cut + "…"
-
-
-def clean_hashtags(tags: list[str], extra: list[str]) -> list[str]:
-    """Hashtags without '#' or spaces, channel tags first, each once, at most ``HASHTAGS_MAX``."""
-    cleaned: list[str] = []
-    for tag in [*extra, *tags]:
-        word = re.sub(r"[^\w]", "", tag.lstrip("#"))
-        if word and word.lower() not in {t.lower() for t in cleaned}:
-            cleaned.append(word)
-    return cleaned[:HASHTAGS_MAX]
-
-
 def parse_metadata(text: str, request: MetadataRequest) -> PlatformMetadata:
-    """Validate a model's metadata answer: one item per platform asked for, clipped to the platforms' limits."""
+    """Validate a model's metadata answer: one item per platform asked for, fitted to each platform's limits
+    (hashtags and the content marker as the local builder writes them)."""
     draft = _draft(MetadataDraft, extract_json(text))
     by_platform = {item.platform.strip().lower(): item for item in draft.items}
     missing = [p for p in request.platforms if p not in by_platform]
     if missing:
         raise InvalidOutput(f"no metadata for platforms {missing}")
-    items = []
-    for platform in request.platforms:
-        item = by_platform[platform]
-        marker = f"\n\n{request.content_marker}"
-        description = clip(item.description, DESCRIPTION_MAX - len(marker))
-        if request.content_marker not in description:
-            description += marker
-        items.append(
-            PlatformMetadataItem(
-                platform=platform,  # type: ignore[arg-type]
-                title=clip(item.title, TITLE_MAX),
-                description=description,
-                hashtags=clean_hashtags(item.hashtags, request.hashtags),
-                made_for_kids=request.audience == "kids",
-                contains_synthetic_media=True,
-                language=request.story.language,
-            )
+    items = [
+        fit_item(
+            request,
+            platform,
+            by_platform[platform].title,
+            [by_platform[platform].description],
+            [*request.hashtags, *by_platform[platform].hashtags],
         )
+        for platform in dict.fromkeys(request.platforms)
+    ]
     return PlatformMetadata(items=items, content_marker=request.content_marker)
 
 
@@ -382,6 +360,7 @@ class CloudStoryWriter(StoryWriter):
         )
 
     def write_metadata_metered(self, request: MetadataRequest, tier: ProviderTier) -> Metered[PlatformMetadata]:
+        check_request(request)  # an unknown platform or a bad marker fails before a billed call
         return self._validated(
             "metadata",
             tier,

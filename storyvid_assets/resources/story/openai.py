@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from storyvid_assets.resources.cloud import TierModels, redact, secret_value, status_error
+from storyvid_assets.reliability import redact, secret_value
+from storyvid_assets.resources.cloud import TierModels, status_error
 from storyvid_assets.resources.story.llm import CloudStoryWriter, Completion
 
 OPENAI_MODELS = TierModels(premium="gpt-4o", standard="gpt-4o-mini", budget="gpt-4.1-nano")

@@ -107,17 +107,19 @@ def test_circuit_breaker_opens_and_half_opens(clock: FakeClock) -> None:
 
 
 def test_a_refused_token_in_the_trial_call_does_not_hold_the_breaker(clock: FakeClock) -> None:
-    steps = runner(clock, threshold=1)
+    steps = runner(clock, threshold=1, max_attempts=1)
     with pytest.raises(RetriesExhausted):
-        steps.run("a", Flaky(*(httpx.ConnectError("down") for _ in range(3))))
+        steps.run("a", Flaky(httpx.ConnectError("down")))
     clock.advance(seconds=61)
     call = Flaky(AuthExpired("youtube", "b", "expired", status=401))  # the trial is answered with a 401
     assert steps.run("b", call, on_auth_expired=lambda: None) == "ok" and call.calls == 2
 
 
 def test_breakers_are_per_account(clock: FakeClock) -> None:
-    main = runner(clock, threshold=1)
+    main = runner(clock, threshold=1, max_attempts=1)
     with pytest.raises(RetriesExhausted):
-        main.run("a", Flaky(*(httpx.ConnectError("down") for _ in range(3))))
+        main.run("a", Flaky(httpx.ConnectError("down")))
+    with pytest.raises(CircuitOpen):
+        main.run("b", Flaky())
     other = StepRunner("youtube", RetryPolicy(), platform_breaker(1, 60), clock, circuit="youtube/second")
     assert other.run("a", Flaky()) == "ok"

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from storyvid_assets.resources.storage.media_store import LocalMediaStore, media_key, sha256_bytes
+from storyvid_assets.episode import media_key
+from storyvid_assets.resources.storage.media_store import LocalMediaStore, sha256_bytes
 
 
 def test_put_and_read_round_trip_with_checksum(tmp_path: Path) -> None:

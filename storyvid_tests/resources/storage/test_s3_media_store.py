@@ -13,10 +13,11 @@ from botocore.exceptions import EndpointConnectionError
 from dagster_aws.s3 import S3Resource
 from pydantic import ValidationError
 
+from storyvid_assets.episode import media_key
 from storyvid_assets.errors import ProviderError
 from storyvid_assets.resources.storage import s3_media_store
 from storyvid_assets.resources.storage.manifest_io import ManifestIOManager
-from storyvid_assets.resources.storage.media_store import media_key, sha256_bytes
+from storyvid_assets.resources.storage.media_store import sha256_bytes
 from storyvid_assets.resources.storage.s3_media_store import S3_MIN_PART_BYTES, S3MediaStore
 from storyvid_tests.production.conftest import new_bucket
 from storyvid_tests.production.tiny_graph import TinyStats, tiny_line, tiny_stats

@@ -17,11 +17,12 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from storyvid_assets.assets.partitions import episode_partition_key
 from storyvid_assets.assets.story import story
 from storyvid_assets.catalog.db import session_scope
 from storyvid_assets.catalog.tables.cloud_ai import BudgetStateRow
 from storyvid_assets.catalog.tables.core import EpisodeRow
+from storyvid_assets.channels import reset_channels
+from storyvid_assets.episode import partition_key
 from storyvid_assets.resources.budget import DEFAULT_PRICES_FILE, CostLedger
 from storyvid_assets.resources.sets import RESOURCE_SETS
 from storyvid_tests.fakes.ai_server import AUTH
@@ -63,6 +64,7 @@ def cloud_env(
 
 def use_channels(env: dict[str, Any], providers: dict[str, Any]) -> None:
     directory = write_channels(env["tmp"] / "channels", {"bedtime": providers})
+    reset_channels()  # the files changed on disk; channels are otherwise read once per folder and process
     env["monkeypatch"].setenv("STORYVID_CHANNELS_DIR", str(directory))
 
 
@@ -70,7 +72,7 @@ def materialize_story(resources: dict[str, Any], date: str, instance: dg.Dagster
     return dg.materialize(
         [story],
         resources=resources,
-        partition_key=episode_partition_key("bedtime", date),
+        partition_key=partition_key("bedtime", date),
         instance=instance,
         raise_on_error=False,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from storyvid_assets.distribution.text import validate_metadata_item
 from storyvid_assets.models import MetadataRequest, Story, StoryRequest
 from storyvid_assets.resources.cloud import MeteredProviderError
 from storyvid_assets.resources.story.openai import OpenAIStoryWriter, compatible_story_writer, mistral_story_writer
@@ -113,8 +114,8 @@ def test_platform_metadata(openai_fake: OpenAIFake, metadata_request: MetadataRe
     assert [i.platform for i in meta.items] == ["local", "youtube", "tiktok"]
     for item in meta.items:
         assert item.made_for_kids and metadata_request.content_marker in item.description
-        assert item.hashtags[0] == "bedtimestories" and "calm" in item.hashtags
-        assert all("#" not in tag for tag in item.hashtags)
+        assert item.hashtags[0] == "#bedtimestories" and "#calm" in item.hashtags  # one hashtag rule for all
+        assert validate_metadata_item(item, metadata_request.content_marker) == []
     assert openai_fake.story_request_json()["response_format"]["json_schema"]["name"] == "platform_metadata"
 
 

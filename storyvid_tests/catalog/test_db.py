@@ -7,8 +7,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
 
-from storyvid_assets.catalog.db import get_engine, head_revisions, migrate, session_scope
+from storyvid_assets.catalog.db import get_engine, head_revision, migrate, session_scope
 from storyvid_assets.catalog.queries import episodes as repo
+from storyvid_assets.catalog.queries import uploads
 from storyvid_assets.catalog.tables.core import Base, PlatformUploadRow, StoryRow
 from storyvid_assets.models import Character, PlatformPost, Scene, Story
 
@@ -27,11 +28,11 @@ def exercise_catalog(url: str) -> None:
     migrate(url)  # a second call is a no-op
     with get_engine(url).connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
-        assert set(MigrationContext.configure(conn).get_current_heads()) == head_revisions()
+        assert set(MigrationContext.configure(conn).get_current_heads()) == {head_revision()}
     for attempt in (1, 2):
         with session_scope(url) as session:
             repo.record_story(session, "bedtime", "2026-11-01", make_story(f"Take {attempt}", attempt))
-            repo.record_post(session, "bedtime", "2026-11-01", "ab" * 32,
+            uploads.record_post(session, "bedtime", "2026-11-01", "ab" * 32,
                              PlatformPost(platform="local", format="9:16", post_id="p1", url="file:///x",
                                           status="published"))
             repo.set_episode_status(session, "bedtime", "2026-11-01", "published", attempt)
@@ -70,3 +71,18 @@ def test_timestamps_are_timezone_aware(sqlite_catalog_url: str) -> None:
     with session_scope(sqlite_catalog_url) as session:
         row = repo.record_story(session, "bedtime", "2026-11-04", make_story("Now"))
         assert row.created_at >= before
+
+
+def test_timestamps_are_stored_in_utc_and_read_back_aware(sqlite_catalog_url: str) -> None:
+    from datetime import timedelta, timezone
+
+    from storyvid_assets.catalog.tables.core import EpisodeRow
+
+    migrate(sqlite_catalog_url)
+    paris = datetime(2026, 11, 4, 18, 0, tzinfo=timezone(timedelta(hours=1)))
+    with session_scope(sqlite_catalog_url) as session:
+        session.add(EpisodeRow(channel="bedtime", date="2026-11-04", created_at=paris))
+    with session_scope(sqlite_catalog_url) as session:
+        row = session.query(EpisodeRow).one()
+        assert row.created_at == paris and row.created_at.tzinfo is not None
+        assert row.created_at.astimezone(UTC).hour == 17

@@ -14,15 +14,14 @@ import dagster as dg
 import pytest
 from sqlalchemy import select
 
-from storyvid_assets.assets.common import ATTEMPT_TAG
 from storyvid_assets.assets.moderation import SCENE_IMAGES_CHECK, STORY_TEXT_CHECK
-from storyvid_assets.assets.partitions import episode_partition_key
 from storyvid_assets.catalog.db import session_scope
 from storyvid_assets.catalog.queries.episodes import current_attempt
 from storyvid_assets.catalog.tables.review import LicenceEvidenceRow, ReviewItemRow
 from storyvid_assets.definitions import build_definitions
-from storyvid_assets.models import ImageStyle, Story, StoryRequest
-from storyvid_assets.resources.images import GeneratedImage, ImageProvider
+from storyvid_assets.episode import ATTEMPT_TAG, partition_key
+from storyvid_assets.models import GeneratedImage, ImageStyle, Story, StoryRequest
+from storyvid_assets.resources.images import ImageProvider
 from storyvid_assets.resources.story import LocalStoryWriter
 from storyvid_assets.review.queue import decide
 from storyvid_assets.runner import run_episode
@@ -73,7 +72,7 @@ def resources(**overrides: Any) -> dict[str, Any]:
 
 
 def materialized(instance: dg.DagsterInstance, asset: str, date: str) -> bool:
-    partition = str(episode_partition_key(CHANNEL, date))
+    partition = str(partition_key(CHANNEL, date))
     return bool(
         instance.get_latest_materialization_event(dg.AssetKey(asset))
         and partition in instance.get_materialized_partitions(dg.AssetKey(asset))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from storyvid_assets.assets.common import Episode
+from storyvid_assets.episode import Episode
 from storyvid_assets.resources.storage.catalog import CatalogResource
 from storyvid_assets.review.queue import unresolved_items
 
@@ -28,7 +28,7 @@ def require_cleared(catalog: CatalogResource, episode: Episode) -> None:
     )
     raise dg.Failure(
         description=(
-            f"{episode.channel.name}|{episode.date} is held for review: {listing}. Approve or reject with "
+            f"{episode.label} is held for review: {listing}. Approve or reject with "
             f"`storyvid review approve|reject ID --note ...` or on the review page; the approval launches "
             f"this step again."
         ),

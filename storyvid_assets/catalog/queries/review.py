@@ -1,0 +1,154 @@
+"""The review queue's rows: items, decisions, the audit trail, reviewers and their login sessions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from storyvid_assets.catalog.queries.rows import get_or_create
+from storyvid_assets.catalog.tables.review import (
+    ReviewAuditRow,
+    ReviewDecisionRow,
+    ReviewItemRow,
+    ReviewSessionRow,
+    ReviewUserRow,
+)
+
+# ----------------------------------------------------------------------------- items
+
+
+def item_for_check(
+    session: Session, keys: dict[str, Any], defaults: dict[str, Any]
+) -> tuple[ReviewItemRow, bool]:
+    """The (locked) item of one check on one attempt — ``keys``: channel, date, asset, check_name, attempt —
+    created from ``defaults`` when missing; and whether it is new."""
+    return get_or_create(session, ReviewItemRow, keys, defaults)
+
+
+def item_by_id(session: Session, item_id: int, *, lock: bool = False) -> ReviewItemRow | None:
+    query = select(ReviewItemRow).filter_by(id=item_id)
+    return session.scalars(query.with_for_update() if lock else query).one_or_none()
+
+
+def items(session: Session, *, status: str | None = None, channel: str | None = None, limit: int = 200
+          ) -> list[ReviewItemRow]:
+    """Items, newest first (of one status, of one channel, when given)."""
+    query = select(ReviewItemRow).order_by(ReviewItemRow.id.desc()).limit(limit)
+    if status:
+        query = query.filter_by(status=status)
+    if channel:
+        query = query.filter_by(channel=channel)
+    return list(session.scalars(query))
+
+
+def partition_items(session: Session, channel: str, date: str, statuses: Iterable[str]) -> list[ReviewItemRow]:
+    """The partition's items in one of ``statuses``, oldest first."""
+    query = select(ReviewItemRow).where(
+        ReviewItemRow.channel == channel, ReviewItemRow.date == date, ReviewItemRow.status.in_(list(statuses))
+    )
+    return list(session.scalars(query.order_by(ReviewItemRow.id)))
+
+
+# ----------------------------------------------------------------------------- decisions and audit
+
+
+def add_decision(session: Session, **fields: Any) -> ReviewDecisionRow:
+    row = ReviewDecisionRow(**fields)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def decisions_for(session: Session, item_id: int) -> list[ReviewDecisionRow]:
+    return list(session.scalars(select(ReviewDecisionRow).filter_by(item_id=item_id).order_by(ReviewDecisionRow.id)))
+
+
+def latest_decision(session: Session, item_id: int) -> ReviewDecisionRow | None:
+    query = select(ReviewDecisionRow).filter_by(item_id=item_id).order_by(ReviewDecisionRow.id.desc()).limit(1)
+    return session.scalars(query).first()
+
+
+def pending_decisions(session: Session, after_id: int, limit: int = 50) -> list[ReviewDecisionRow]:
+    """Decisions after ``after_id`` (the sensor's cursor), oldest first."""
+    query = select(ReviewDecisionRow).where(ReviewDecisionRow.id > after_id).order_by(ReviewDecisionRow.id)
+    return list(session.scalars(query.limit(limit)))
+
+
+def rejection_count(session: Session, item: ReviewItemRow, up_to_decision: int | None = None) -> int:
+    """Rejections of this check on this partition across all attempts (up to a decision id, if given)."""
+    query = (
+        select(func.count())
+        .select_from(ReviewDecisionRow)
+        .join(ReviewItemRow)
+        .where(
+            ReviewItemRow.channel == item.channel,
+            ReviewItemRow.date == item.date,
+            ReviewItemRow.asset == item.asset,
+            ReviewItemRow.check_name == item.check_name,
+            ReviewDecisionRow.action == "reject",
+        )
+    )
+    if up_to_decision is not None:
+        query = query.where(ReviewDecisionRow.id <= up_to_decision)
+    return session.scalar(query) or 0
+
+
+def add_audit(session: Session, **fields: Any) -> ReviewAuditRow:
+    row = ReviewAuditRow(**fields)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def audit_for(session: Session, item_id: int) -> list[ReviewAuditRow]:
+    return list(session.scalars(select(ReviewAuditRow).filter_by(item_id=item_id).order_by(ReviewAuditRow.id)))
+
+
+# ----------------------------------------------------------------------------- reviewers and logins
+
+
+def add_reviewer(session: Session, username: str, password_hash: str, role: str) -> ReviewUserRow:
+    row = ReviewUserRow(username=username, password_hash=password_hash, role=role, active=True)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def reviewer_by_name(session: Session, username: str, *, active_only: bool = False) -> ReviewUserRow | None:
+    query = select(ReviewUserRow).filter_by(username=username)
+    return session.scalars(query.filter_by(active=True) if active_only else query).one_or_none()
+
+
+def reviewer_by_id(session: Session, user_id: int) -> ReviewUserRow | None:
+    return session.get(ReviewUserRow, user_id)
+
+
+def reviewers(session: Session) -> list[ReviewUserRow]:
+    return list(session.scalars(select(ReviewUserRow).order_by(ReviewUserRow.id)))
+
+
+def add_login(
+    session: Session, token_sha256: str, user_id: int, csrf_token: str, created_at: datetime, expires_at: datetime
+) -> ReviewSessionRow:
+    row = ReviewSessionRow(
+        token_sha256=token_sha256, user_id=user_id, csrf_token=csrf_token, created_at=created_at, expires_at=expires_at
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def login_by_token(session: Session, token_sha256: str) -> ReviewSessionRow | None:
+    return session.scalars(select(ReviewSessionRow).filter_by(token_sha256=token_sha256)).one_or_none()
+
+
+def delete_logins_expired_before(session: Session, moment: datetime) -> None:
+    session.execute(delete(ReviewSessionRow).where(ReviewSessionRow.expires_at < moment))
+
+
+def delete_login(session: Session, token_sha256: str) -> None:
+    session.execute(delete(ReviewSessionRow).where(ReviewSessionRow.token_sha256 == token_sha256))
