@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from storyvid_assets.catalog.base import aware
 from storyvid_assets.catalog.db import session_scope
 from storyvid_assets.catalog.queries.quota import lock_quota_window, spend_from_window
 from storyvid_assets.catalog.tables.distribution import QuotaLedgerRow
@@ -63,17 +62,10 @@ class QuotaLedger:
             return max(0, row.limit - row.used)
 
     def _exhausted(self, row: QuotaLedgerRow) -> bool:
-        return row.exhausted_until is not None and self.clock.now() < aware(row.exhausted_until)
+        return row.exhausted_until is not None and self.clock.now() < row.exhausted_until
 
     def resume_time(self, rule: QuotaRule) -> datetime:
         return quota_window(rule, self.clock.now())[1]
-
-    def check(self, rule: QuotaRule, account: str, cost: int, step: str) -> None:
-        """Raise :class:`QuotaExhausted` (with the reset time) when ``cost`` does not fit in the window."""
-        with session_scope(self.catalog_url) as session:
-            row = self._row(session, rule, account)
-            if self._exhausted(row) or row.used + cost > row.limit:
-                raise self._refusal(rule, row, cost, step)
 
     def spend(self, rule: QuotaRule, account: str, cost: int, step: str) -> None:
         """Record ``cost`` as spent if it fits, else raise :class:`QuotaExhausted`; the fit and the spend are one
@@ -88,7 +80,7 @@ class QuotaLedger:
             rule.platform,
             step,
             f"daily quota used up ({row.used}/{row.limit} {rule.unit}, this step needs {cost})",
-            resume_at=max(aware(row.resets_at), aware(row.exhausted_until or row.resets_at)),
+            resume_at=max(row.resets_at, row.exhausted_until or row.resets_at),
         )
 
     def mark_exhausted(self, rule: QuotaRule, account: str, until: datetime | None = None) -> datetime:

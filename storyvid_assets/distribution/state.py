@@ -19,7 +19,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from storyvid_assets.catalog.base import aware
 from storyvid_assets.catalog.db import session_scope
 from storyvid_assets.catalog.queries import uploads as rows
 from storyvid_assets.catalog.tables.core import PlatformUploadRow
@@ -68,7 +67,7 @@ def _snapshot(row: PlatformUploadRow) -> UploadRecord:
         attempts=row.attempts,
         handle=dict(row.handle or {}),
         error=row.error,
-        deferred_until=aware(row.deferred_until) if row.deferred_until else None,
+        deferred_until=row.deferred_until,
     )
 
 
@@ -95,7 +94,7 @@ def claim(
             state.lease_owner
             and state.lease_owner != owner
             and state.lease_at is not None
-            and now - aware(state.lease_at) < LEASE_TTL
+            and now - state.lease_at < LEASE_TTL
             and is_alive(state.lease_owner)
         ):
             return state.lease_owner

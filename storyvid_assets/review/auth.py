@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from storyvid_assets.catalog.base import aware
 from storyvid_assets.catalog.queries import review as rows
 from storyvid_assets.review.queue import ROLES, Conflict, ReviewError, audit
 
@@ -127,7 +126,7 @@ def session_user(session: Session, token: str | None) -> LoggedIn | None:
     if not token:
         return None
     row = rows.login_by_token(session, _token_hash(token))
-    if row is None or aware(row.expires_at) < datetime.now(UTC):
+    if row is None or row.expires_at < datetime.now(UTC):
         return None
     user = rows.reviewer_by_id(session, row.user_id)
     if user is None or not user.active:

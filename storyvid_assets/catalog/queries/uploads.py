@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storyvid_assets.catalog.base import aware
 from storyvid_assets.catalog.queries.rows import get_or_create, upsert
 from storyvid_assets.catalog.tables.core import PlatformUploadRow
 from storyvid_assets.catalog.tables.distribution import DistributionAlertRow, UploadEventRow, UploadStateRow
@@ -47,7 +46,7 @@ def due_deferred(session: Session, now: datetime) -> dict[tuple[str, str], datet
     """(channel, date) of every episode with a deferred upload due by ``now``, with the latest resume time."""
     due: dict[tuple[str, str], datetime] = {}
     for row in session.scalars(select(PlatformUploadRow).filter_by(status="deferred")):
-        until = aware(row.deferred_until) if row.deferred_until else now
+        until = row.deferred_until or now
         if until <= now:
             key = (row.channel, row.date)
             due[key] = max(due.get(key, until), until)

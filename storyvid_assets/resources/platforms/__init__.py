@@ -57,7 +57,11 @@ class PlatformClient(dg.ConfigurableResource):
 
     def missing_credentials(self) -> list[str]:
         """Environment variables this platform needs that are not set."""
-        return [var for name, var in self.required_env.items() if not secret_value(getattr(self, name))]
+        return [var for name, var in self.required_env.items() if not self.secret(name)]
+
+    def secret(self, field: str) -> str:
+        """The plain value of a credential field (an unresolved ``EnvVar`` is read now; unset is empty)."""
+        return secret_value(getattr(self, field)) or ""
 
     def retry_policy(self) -> RetryPolicy:
         return RetryPolicy(
@@ -148,9 +152,9 @@ class YouTubeClient(PlatformClient):
         )
         return YouTubeApi(
             settings,
-            secret_value(self.client_id) or "",
-            secret_value(self.client_secret) or "",
-            secret_value(self.refresh_token) or "",
+            self.secret("client_id"),
+            self.secret("client_secret"),
+            self.secret("refresh_token"),
             clock.now,
         )
 
@@ -177,16 +181,16 @@ class InstagramClient(PlatformClient):
         settings = InstagramSettings(
             base_url=self.base_url,
             api_version=self.api_version,
-            ig_user_id=secret_value(self.user_id) or "",
+            ig_user_id=self.secret("user_id"),
             poll_interval_s=self.poll_interval_s,
             max_polls=self.max_polls,
             limit_recheck_s=self.limit_recheck_s,
         )
         return InstagramApi(
             settings,
-            secret_value(self.access_token) or "",
-            secret_value(self.app_id) or "",
-            secret_value(self.app_secret) or "",
+            self.secret("access_token"),
+            self.secret("app_id"),
+            self.secret("app_secret"),
             clock.now,
         )
 
@@ -225,10 +229,10 @@ class TikTokClient(PlatformClient):
         )
         return TikTokApi(
             settings,
-            secret_value(self.access_token) or "",
-            secret_value(self.client_key) or "",
-            secret_value(self.client_secret) or "",
-            secret_value(self.refresh_token) or "",
+            self.secret("access_token"),
+            self.secret("client_key"),
+            self.secret("client_secret"),
+            self.secret("refresh_token"),
             clock.now,
         )
 
@@ -262,15 +266,15 @@ class FacebookClient(PlatformClient):
             base_url=self.base_url,
             video_base_url=self.video_base_url,
             api_version=self.api_version,
-            page_id=secret_value(self.page_id) or "",
-            app_id=secret_value(self.app_id) or "",
+            page_id=self.secret("page_id"),
+            app_id=self.secret("app_id"),
             poll_interval_s=self.poll_interval_s,
             max_polls=self.max_polls,
             daily_video_cap=self.daily_video_cap,
             daily_reel_cap=self.daily_reel_cap,
         )
         return FacebookApi(
-            settings, secret_value(self.page_token) or "", secret_value(self.app_secret) or "", clock.now
+            settings, self.secret("page_token"), self.secret("app_secret"), clock.now
         )
 
 
