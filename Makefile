@@ -7,13 +7,14 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 EXTRAS := dev,render,moderation,platforms,cloud-ai,production
 export STORYVID_HOME ?= $(CURDIR)/storyvid_home
 
-.PHONY: demo dev test lint format bench bench-render clean help
+.PHONY: demo dev test lint format bench bench-render bench-recommend clean help
 
 help:
 	@echo "make demo    - bootstrap .venv, make one complete episode offline, print where the videos are"
 	@echo "make dev     - Dagster UI on http://127.0.0.1:3000"
 	@echo "make test    - the full test suite (installs test extras)"
 	@echo "make bench-render - rendering benchmark (writes benchmarks/results/render.json)"
+	@echo "make bench-recommend - training + recommending, 2 years x 4 platforms (writes benchmarks/results/recommend.json)"
 
 $(VENV)/.base: pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,10 +49,13 @@ test: $(VENV)/.all
 	$(BIN)/ruff check storyvid_assets storyvid_tests benchmarks
 	$(BIN)/pytest -n 2 --timeout 900
 
-bench: bench-render
+bench: bench-render bench-recommend
 
 bench-render: $(VENV)/.bench
 	$(BIN)/python benchmarks/bench_render.py
+
+bench-recommend: $(VENV)/.all
+	$(BIN)/python benchmarks/bench_recommend.py
 
 clean:
 	rm -rf $(VENV) storyvid_home .pytest_cache .ruff_cache

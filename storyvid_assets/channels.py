@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date as Date
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
+from storyvid_assets.analytics.models import (
+    NUMERIC_TUNABLES,
+    TUNABLE_SETTINGS,
+    ExperimentSpec,
+    OptimizationSettings,
+    PolicyLimits,
+    TunableSettings,
+)
 from storyvid_assets.errors import ConfigError
 from storyvid_assets.models import FORMAT_SIZES, Audience, Platform, VoiceSettings
 from storyvid_assets.provider_config import ChannelProviders
@@ -30,7 +40,22 @@ FIX_HINTS: dict[str, str] = {
                     "privacy is public|unlisted|private",
     "providers": "chains list provider names in fallback order (e.g. story: [openai, anthropic, local]); tier is "
                  "premium|standard|budget; budgets_usd maps a provider to a daily USD amount above 0",
+    "optimization": "keys: enabled, target (completion_rate|views_per_day), horizon_days, min_sample, confidence, "
+                    "auto_apply, max_step ({narrator_rate|posting_hour|target_words: number}), explore (0..0.5), "
+                    f"tunables (some of {list(TUNABLE_SETTINGS)}), choices (tunable -> values the channel's policy "
+                    "allows), policy (forbidden_genres, forbidden_moods, min_rate, max_rate, allowed_hours); a kids "
+                    "channel never chooses the horror genre, tense/dark music or a rate above 170",
+    "experiments": "each experiment: name (a unique slug), setting (a tunable), variants (two or more values valid "
+                   "for the setting and allowed by the channel's policy), start (YYYY-MM-DD); optional metric "
+                   "(completion_rate|views_per_day), min_sample, alpha, max_days, weights (one per variant)",
+    "thumbnail_variant": "use 'a' or 'b' (the thumbnail variant that becomes the cover)",
+    "target_words": "give a number of words between 150 and 1500, or leave it out for the writer's 300-500",
 }
+
+# The loop's built-in policy for kids channels, on top of each channel's ``optimization.policy``. Genres are
+# refused unless the story vocabulary marks them ``kids: true`` (storyvid_assets/story/data/<genre>.yaml).
+KIDS_FORBIDDEN_MOODS = ("tense", "dark")
+KIDS_MAX_RATE = 170  # words per minute
 
 
 class MusicSettings(BaseModel):
@@ -142,6 +167,64 @@ class DistributionSettings(BaseModel):
         return self.accounts.get(platform, "default")  # type: ignore[call-overload]
 
 
+def kids_safe_genre(name: str) -> bool:
+    """Whether the story vocabulary may tell ``name`` to children (an unknown genre is not known to be safe)."""
+    from storyvid_assets.story import vocabulary
+
+    return name in vocabulary.available_genres() and vocabulary.genre(name).kids
+
+
+def policy_problems(audience: str, limits: PolicyLimits, settings: Mapping[str, Any]) -> list[str]:
+    """Why the loop may not choose ``settings`` (tunable -> value; ``None`` values are skipped) for a channel with
+    this audience and ``optimization.policy``: one sentence per problem, none when allowed."""
+    problems = []
+    genre, mood = settings.get("genre"), settings.get("music_mood")
+    rate, hour = settings.get("narrator_rate"), settings.get("posting_hour")
+    if genre is not None:
+        if audience == "kids" and not kids_safe_genre(str(genre)):
+            problems.append(f"genre {genre!r} is never told on a kids channel")
+        if genre in limits.forbidden_genres:
+            problems.append(f"genre {genre!r} is forbidden by the channel's policy (forbidden_genres)")
+    if mood is not None:
+        if audience == "kids" and mood in KIDS_FORBIDDEN_MOODS:
+            problems.append(f"music mood {mood!r} is never used on a kids channel")
+        if mood in limits.forbidden_moods:
+            problems.append(f"music mood {mood!r} is forbidden by the channel's policy (forbidden_moods)")
+    if rate is not None:
+        if audience == "kids" and rate > KIDS_MAX_RATE:
+            problems.append(f"a narration rate of {rate} words per minute is too fast for a kids channel "
+                            f"(at most {KIDS_MAX_RATE})")
+        if not limits.min_rate <= rate <= limits.max_rate:
+            problems.append(f"a narration rate of {rate} words per minute is outside the channel's policy "
+                            f"({limits.min_rate}..{limits.max_rate})")
+    if hour is not None and limits.allowed_hours is not None and hour not in limits.allowed_hours:
+        problems.append(f"posting hour {hour} is not one of the channel's allowed hours {limits.allowed_hours}")
+    return problems
+
+
+def valid_value(setting: str, value: Any, genres: list[str]) -> Any:
+    """``value`` as the tunable ``setting`` holds it (``"150"`` -> 150); ``ValueError`` saying why when it is not
+    a valid value of ``setting`` for a channel telling ``genres`` (the policy is :func:`policy_problems`)."""
+    if setting not in TUNABLE_SETTINGS:
+        raise ValueError(f"{setting!r} is not a tunable setting; use one of {list(TUNABLE_SETTINGS)}")
+    try:
+        value = getattr(TunableSettings.model_validate({setting: value}), setting)
+    except ValidationError as exc:
+        raise ValueError(f"{value!r} is not a valid {setting}: {exc.errors()[0]['msg']}") from None
+    if setting == "genre" and value not in genres:
+        raise ValueError(f"genre {value!r} is not one of the channel's genres {genres}")
+    return value
+
+
+def allowed_value(setting: str, value: Any, audience: str, limits: PolicyLimits, genres: list[str]) -> Any:
+    """:func:`valid_value`, and a ``ValueError`` too when the policy does not allow it."""
+    value = valid_value(setting, value, genres)
+    problems = policy_problems(audience, limits, {setting: value})
+    if problems:
+        raise ValueError(problems[0])
+    return value
+
+
 class ChannelConfig(BaseModel):
     """One faceless story channel: what it tells, how it sounds, where it publishes."""
 
@@ -164,6 +247,10 @@ class ChannelConfig(BaseModel):
     distribution: DistributionSettings = DistributionSettings()
     providers: ChannelProviders = ChannelProviders()  # cloud AI chains, tier and budgets (STORYVID_ENV=cloud)
     hashtags: list[str] = Field(default_factory=list)
+    thumbnail_variant: Literal["a", "b"] = "a"  # which thumbnail variant becomes the cover
+    target_words: int | None = Field(default=None, ge=150, le=1500)  # None: the writer's default 300-500
+    optimization: OptimizationSettings = OptimizationSettings()  # what the analytics loop may change, how far
+    experiments: list[ExperimentSpec] = Field(default_factory=list)
     source_file: str = ""
 
     @field_validator("name")
@@ -179,6 +266,53 @@ class ChannelConfig(BaseModel):
         if len(set(value)) != len(value):
             raise ValueError("lists each entry once at most")
         return value
+
+    @field_validator("optimization")
+    @classmethod
+    def _choices_allowed(cls, value: OptimizationSettings, info: ValidationInfo) -> OptimizationSettings:
+        audience, genres = info.data.get("audience", "general"), info.data.get("genres", [])
+        for setting in value.max_step:
+            if setting not in NUMERIC_TUNABLES:
+                raise ValueError(f"max_step: {setting!r} is not a numeric tunable; use some of "
+                                 f"{sorted(NUMERIC_TUNABLES)}")
+        choices = {}
+        for setting, values in value.choices.items():
+            try:
+                choices[setting] = [allowed_value(setting, v, audience, value.policy, genres) for v in values]
+            except ValueError as exc:
+                raise ValueError(f"choices.{setting}: {exc}") from None
+        return value.model_copy(update={"choices": choices})
+
+    @field_validator("experiments", mode="before")
+    @classmethod
+    def _iso_start(cls, value: Any) -> Any:
+        # YAML reads an unquoted 2026-03-01 as a date; the experiment keeps its ISO text
+        if isinstance(value, list):
+            return [{**item, "start": item["start"].isoformat()}
+                    if isinstance(item, dict) and isinstance(item.get("start"), Date) else item for item in value]
+        return value
+
+    @field_validator("experiments")
+    @classmethod
+    def _experiments_allowed(cls, value: list[ExperimentSpec], info: ValidationInfo) -> list[ExperimentSpec]:
+        audience, genres = info.data.get("audience", "general"), info.data.get("genres", [])
+        policy = info.data.get("optimization", OptimizationSettings()).policy
+        names = [spec.name for spec in value]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"experiment names must be unique on a channel; {twice} appear more than once")
+        checked = []
+        for spec in value:
+            try:
+                Date.fromisoformat(spec.start)
+            except ValueError:
+                raise ValueError(f"experiment {spec.name!r}: start {spec.start!r} is not a YYYY-MM-DD date") from None
+            try:
+                variants = [allowed_value(spec.setting, v, audience, policy, genres) for v in spec.variants]
+            except ValueError as exc:
+                raise ValueError(f"experiment {spec.name!r}: {exc}") from None
+            checked.append(spec.model_copy(update={"variants": variants}))
+        return checked
 
     @model_validator(mode="after")
     def _kids_are_strict(self) -> ChannelConfig:

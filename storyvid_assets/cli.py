@@ -11,6 +11,7 @@ from datetime import date as date_cls
 
 import dagster as dg
 
+from storyvid_assets.analytics_cli import register as register_analytics
 from storyvid_assets.errors import StoryVidError
 from storyvid_assets.review.cli import register as register_review
 from storyvid_assets.settings import settings, storyvid_home
@@ -108,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-SUBCOMMANDS: list = [register_review]
+SUBCOMMANDS: list = [register_review, register_analytics]
 
 
 def main(argv: list[str] | None = None) -> int:

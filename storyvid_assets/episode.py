@@ -3,17 +3,21 @@
 A partition key is ``"<channel>|<date>"`` (a two-dimension ``MultiPartitionKey``); this module is the only
 code that joins or splits it, and the only one that derives media and manifest keys, seeds and run tags
 from it. The attempt comes from one place, :func:`Episode.from_context`: the run's ``storyvid/attempt`` tag
-(set by the review sensor when it regenerates) if present, else the catalog's current attempt.
+(set by the review sensor when it regenerates) if present, else the catalog's current attempt. The channel's
+settings are the channel file with the episode's pinned configuration (``analytics/pinning.py``) applied.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from typing import Any
 
 import dagster as dg
 from pydantic import BaseModel, ConfigDict, Field
 
+from storyvid_assets.analytics.pinning import episode_settings
+from storyvid_assets.analytics.tunables import apply_settings
 from storyvid_assets.catalog.queries.episodes import current_attempt
 from storyvid_assets.channels import ChannelConfig, get_channel
 from storyvid_assets.resources.storage.catalog import CatalogResource
@@ -72,21 +76,26 @@ class Episode(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    channel: ChannelConfig
+    channel: ChannelConfig  # the channel file with the episode's pinned configuration applied
     date: str
     attempt: int = Field(ge=1)
+    config_version: int = 0  # the configuration version it is made with (0: the channel file alone)
+    assignments: dict[str, Any] = Field(default_factory=dict)  # experiment name -> variant
 
     @classmethod
     def from_context(
         cls, context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext, catalog: CatalogResource
     ) -> Episode:
         """The partition's episode; the attempt is the run tag's, else the catalog's current one."""
-        channel, date = split_partition_key(context.partition_key)
+        name, date = split_partition_key(context.partition_key)
         attempt = attempt_from_tags(context.run.tags)
-        if attempt is None:
-            with catalog.session() as session:
-                attempt = current_attempt(session, channel, date)
-        return cls(channel=get_channel(channel), date=date, attempt=attempt)
+        channel = get_channel(name)
+        with catalog.session() as session:
+            if attempt is None:
+                attempt = current_attempt(session, name, date)
+            pinned = episode_settings(session, channel, date)
+        return cls(channel=apply_settings(channel, pinned.settings), date=date, attempt=attempt,
+                   config_version=pinned.version, assignments=pinned.assignments)
 
     @property
     def partition_key(self) -> dg.MultiPartitionKey:

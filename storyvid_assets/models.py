@@ -385,16 +385,22 @@ class Uploads(Frozen):
 
 
 class PostMetrics(Frozen):
-    """Counters of one post on one day, as the platform reports them."""
+    """Counters of one post as the platform reports them: that day's own figures (``daily``: YouTube
+    Analytics) or the cumulative counters read on that day (``lifetime``: Instagram, TikTok, Facebook).
+    ``None`` = not reported (not zero)."""
 
     platform: Platform
     post_id: str
     day: str
+    kind: Literal["daily", "lifetime"] = "lifetime"
     views: int = 0
     likes: int = 0
     comments: int = 0
     shares: int = 0
     watch_time_s: float = 0.0
+    avg_view_pct: float | None = None  # 0..100
+    completion_rate: float | None = None  # 0..1
+    revenue_usd: float | None = None
     extra: dict[str, float | int | str] = Field(default_factory=dict)
 
 

@@ -44,12 +44,15 @@ REDIS_URL_ENV = "STORYVID_REDIS_URL"
 EXECUTOR_ENV = "STORYVID_EXECUTOR"
 CELERY_CONFIG_ENV = "STORYVID_CELERY_CONFIG"
 REVIEW_PASSWORD_ENV = "STORYVID_REVIEW_PASSWORD"
+METRICS_ENV = "STORYVID_METRICS"
 Executor = Literal["multiprocess", "celery"]
+MetricsChoice = Literal["simulated", "platforms", "csv"]
 EXECUTORS: tuple[str, ...] = get_args(Executor)
 
 FIXES: dict[str, str] = {
     "start_date": f"give {START_DATE_ENV} as YYYY-MM-DD, e.g. 2026-01-01",
     "executor": f"use one of {EXECUTORS}",
+    "metrics": f"set {METRICS_ENV} to simulated, platforms or csv",
 }
 
 
@@ -77,6 +80,8 @@ class Settings(BaseSettings):
     executor: Executor = "multiprocess"
     celery_config: Path = REPO_ROOT / "deploy" / "dagster.celery.yaml"
     review_password: SecretStr | None = None
+    metrics: MetricsChoice | None = None  # where daily metrics come from (default: simulated locally)
+    metrics_inbox: Path | None = None  # folder of CSV exports read by the csv metrics provider
     dagster_home: Path | None = Field(default=None, validation_alias="DAGSTER_HOME")
 
     _set_variables: frozenset[str] = PrivateAttr(default_factory=frozenset)

@@ -6,6 +6,7 @@ import pytest
 
 from storyvid_assets.channels import (
     DEFAULT_CHANNELS_DIR,
+    FIX_HINTS,
     get_channel,
     load_channel_file,
     load_channels,
@@ -89,3 +90,76 @@ def test_channels_are_read_once_per_folder(tmp_path: Path, monkeypatch: pytest.M
     assert "bedtime" in load_channels(DEFAULT_CHANNELS_DIR)  # another folder, its own channels
     reset_channels()
     assert get_channel("tales").display_name == "Tales Retold"
+
+
+def commented_block(path: Path, key: str) -> str:
+    """The commented-out ``key:`` example of a shipped channel file, uncommented."""
+    lines = path.read_text().splitlines()
+    start = lines.index(f"# {key}:")
+    block = [lines[start]]
+    for line in lines[start + 1 :]:
+        if not line.startswith("#   "):
+            break
+        block.append(line)
+    return "\n".join(line[2:] for line in block) + "\n"
+
+
+def test_shipped_optimization_keeps_the_effective_settings() -> None:
+    bedtime, midnight = load_channels()["bedtime"], load_channels()["midnight"]
+    assert bedtime.optimization.explore == 0.25
+    assert bedtime.optimization.tunables == ["music_mood", "narrator_rate", "thumbnail_variant", "posting_hour"]
+    assert bedtime.optimization.choices == {"music_mood": ["dreamy", "calm", "playful"],
+                                            "narrator_rate": [140, 150, 160]}
+    assert (bedtime.narrator.rate, bedtime.music.mood, bedtime.schedule.hour) == (150, "dreamy", 18)
+    assert (bedtime.thumbnail_variant, bedtime.target_words, bedtime.experiments) == ("a", None, [])
+    assert midnight.optimization.enabled and midnight.experiments == []
+    assert (midnight.narrator.rate, midnight.music.mood, midnight.schedule.hour) == (170, "tense", 21)
+
+
+@pytest.mark.parametrize("name", ["bedtime", "midnight"])
+def test_commented_experiment_examples_are_valid(tmp_path: Path, name: str) -> None:
+    shipped = DEFAULT_CHANNELS_DIR / f"{name}.yaml"
+    channel = load_channel_file(write(tmp_path, name, shipped.read_text() + commented_block(shipped, "experiments")))
+    assert len(channel.experiments) == 2
+    assert all(spec.start == "2026-03-01" for spec in channel.experiments)  # unquoted YAML dates are read as text
+
+
+KIDS = GOOD.replace("genres: [fable]", "genres: [fable, horror]") + "audience: kids\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "problem"),
+    [
+        (KIDS + "experiments: [{name: mood, setting: music_mood, variants: [calm, dark], start: 2026-03-01}]\n",
+         "experiments", "music mood 'dark' is never used on a kids channel"),
+        (KIDS + "experiments: [{name: g, setting: genre, variants: [fable, horror], start: 2026-03-01}]\n",
+         "experiments", "genre 'horror' is never told on a kids channel"),
+        (KIDS + "optimization: {choices: {narrator_rate: [150, 180]}}\n",
+         "optimization", "too fast for a kids channel"),
+        (GOOD + "experiments: [{name: g, setting: genre, variants: [fable, western], start: 2026-03-01}]\n",
+         "experiments", "not one of the channel's genres"),
+        (GOOD + "experiments: [{name: r, setting: narrator_rate, variants: [150, fast], start: 2026-03-01}]\n",
+         "experiments", "'fast' is not a valid narrator_rate"),
+        (GOOD + "experiments: [{name: a, setting: thumbnail_variant, variants: [a, b], start: 2026-03-01},"
+                " {name: a, setting: music_mood, variants: [calm, epic], start: 2026-03-01}]\n",
+         "experiments", "must be unique"),
+        (GOOD + "experiments: [{name: a, setting: thumbnail_variant, variants: [a, b], start: soon}]\n",
+         "experiments", "not a YYYY-MM-DD date"),
+        (GOOD + "optimization: {choices: {colour: [red]}}\n", "optimization", "'colour' is not a tunable setting"),
+        (GOOD + "optimization: {max_step: {music_mood: 1}}\n", "optimization", "not a numeric tunable"),
+        (GOOD + "optimization: {policy: {allowed_hours: [6]}, choices: {posting_hour: [6, 9]}}\n",
+         "optimization", "posting hour 9 is not one of the channel's allowed hours"),
+        (GOOD + "target_words: 20\n", "target_words", "greater than or equal to 150"),
+    ],
+)
+def test_bad_optimization_and_experiments_are_refused(tmp_path: Path, text: str, field: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_channel_file(write(tmp_path, "tales", text))
+    assert err.value.field == field
+    assert problem in err.value.problem
+    assert err.value.fix == FIX_HINTS[field]
+
+
+def test_experiment_variants_are_read_as_their_setting_holds_them(tmp_path: Path) -> None:
+    text = GOOD + "experiments: [{name: r, setting: narrator_rate, variants: ['150', 160], start: '2026-03-01'}]\n"
+    assert load_channel_file(write(tmp_path, "tales", text)).experiments[0].variants == [150, 160]

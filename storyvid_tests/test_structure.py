@@ -12,7 +12,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "storyvid_assets"
 NAME = PACKAGE.name
 # Plain work: no Dagster, no Dagster layer (assets, resources, sensors, definitions) imported.
-WORK_PACKAGES = ("story", "speech", "imaging", "audio", "render", "moderation", "distribution", "catalog")
+WORK_PACKAGES = ("story", "speech", "imaging", "audio", "render", "moderation", "distribution", "catalog", "analytics")
 DAGSTER_LAYER = tuple(f"{NAME}.{part}" for part in ("assets", "resources", "sensors", "definitions", "runner"))
 
 

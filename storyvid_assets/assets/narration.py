@@ -4,6 +4,7 @@ import dagster as dg
 
 from storyvid_assets.assets.metadata import media_metadata
 from storyvid_assets.assets.partitions import ASSET_GROUP, episode_partitions_def
+from storyvid_assets.catalog.queries.configurations import merge_episode_features
 from storyvid_assets.catalog.queries.media import record_media
 from storyvid_assets.episode import Episode
 from storyvid_assets.models import Narration, Story
@@ -39,6 +40,7 @@ def narration(
     with catalog.session() as session:
         for ref in (audio, srt, vtt):
             record_media(session, episode.channel.name, episode.date, "narration", episode.attempt, ref)
+        merge_episode_features(session, episode.channel.name, episode.date, {"duration_s": round(spoken.duration, 2)})
     result = Narration(
         audio=audio, duration=spoken.duration, sample_rate=spoken.sample_rate, sentences=spoken.sentences,
         scenes=spoken.scenes, srt=srt, vtt=vtt, provider=spoken.provider, voice=spoken.voice,

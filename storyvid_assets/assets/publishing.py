@@ -77,7 +77,7 @@ def publication(
     meta = platform_metadata.for_platform("local")
     posts: list[PlatformPost] = []
     for video in videos.videos:
-        cover = cover_for(video, thumbnail)
+        cover = cover_for(video, thumbnail, episode.channel.thumbnail_variant)
         item = PublishItem(
             channel=episode.channel.name, date=episode.date, format=video.format,
             video_path=str(media_store.local_path(video.video.key)), video_sha256=video.video.sha256,

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from storyvid_assets.assets.partitions import ASSET_GROUP, episode_partitions_def
+from storyvid_assets.catalog.queries.configurations import merge_episode_features
 from storyvid_assets.catalog.queries.episodes import record_story, set_episode_status
 from storyvid_assets.catalog.queries.media import record_media
 from storyvid_assets.episode import Episode
@@ -20,8 +21,15 @@ def story_request(episode: Episode) -> StoryRequest:
     return StoryRequest(
         channel=channel.name, channel_display_name=channel.display_name, date=episode.date,
         attempt=episode.attempt, language=channel.language, audience=channel.audience,
-        genres=channel.genres, theme_pool=channel.theme_pool,
+        genres=channel.genres, theme_pool=channel.theme_pool, **word_bounds(channel.target_words),
     )
+
+
+def word_bounds(target_words: int | None) -> dict[str, int]:
+    """The writer's word range around the channel's target length (±15 %); empty: the writer's default."""
+    if target_words is None:
+        return {}
+    return {"min_words": round(target_words * 0.85), "max_words": round(target_words * 1.15)}
 
 
 def story_markdown(story: Story) -> str:
@@ -63,6 +71,8 @@ def story(
         record_story(session, episode.channel.name, episode.date, result)
         record_media(session, episode.channel.name, episode.date, "story", episode.attempt, ref)
         set_episode_status(session, episode.channel.name, episode.date, "in_progress", episode.attempt)
+        merge_episode_features(session, episode.channel.name, episode.date,
+                               {"genre": result.genre, "words": result.word_count})
     context.log.info(f"story '{result.title}': {result.word_count} words, {len(result.scenes)} scenes")
     return dg.Output(result, metadata={
         "preview": dg.MetadataValue.md(markdown),

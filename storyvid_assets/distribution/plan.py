@@ -30,12 +30,12 @@ class PlannedUpload:
     problem: str | None = None  # why it cannot be attempted (format not rendered, no metadata, ...)
 
 
-def cover_for(video: RenderedVideo, thumbnails: EpisodeThumbnails) -> Thumbnail | None:
-    """The cover of ``video``: variant "a" of the thumbnails whose orientation matches it (portrait vs
-    landscape/square), else the first of them; None when none matches."""
+def cover_for(video: RenderedVideo, thumbnails: EpisodeThumbnails, variant: str = "a") -> Thumbnail | None:
+    """The cover of ``video``: the ``variant`` (the episode's thumbnail A/B setting) of the thumbnails whose
+    orientation matches it (portrait vs landscape/square), else the first of them; None when none matches."""
     portrait = video.height > video.width
     matching = [t for t in thumbnails.thumbnails if (t.height > t.width) == portrait]
-    return next((t for t in matching if t.variant == "a"), matching[0] if matching else None)
+    return next((t for t in matching if t.variant == variant), matching[0] if matching else None)
 
 
 def plan_uploads(
@@ -89,7 +89,7 @@ def plan_uploads(
                 continue
             if channel.is_kids and not meta.made_for_kids:  # the channel's audience decides, whatever the writer said
                 meta = meta.model_copy(update={"made_for_kids": True})
-            cover = cover_for(video, thumbnails) if kind == "video" else None
+            cover = cover_for(video, thumbnails, channel.thumbnail_variant) if kind == "video" else None
             delay = settings.publish_delay_minutes.get(platform, 0)  # type: ignore[call-overload]
             item = PublishItem(
                 channel=channel.name,

@@ -73,10 +73,23 @@ def local_resources(**overrides: Any) -> dict[str, Any]:
         "renderer": FFmpegRenderer(),
         "publisher": LocalPublisher(root=str(home / "library")),
         "moderation_provider": LocalModeration(),
+        "metrics_provider": metrics_provider(),
         **platform_resources(),  # YouTube/Instagram/TikTok/Facebook; skipped when their credentials are absent
     }
     resources.update(overrides)
     return resources
+
+
+def metrics_provider() -> Any:
+    """``STORYVID_METRICS``: simulated (default in the local set), platforms (default elsewhere) or csv."""
+    from storyvid_assets.resources.metrics import CsvMetrics, SimulatedAudience
+    from storyvid_assets.resources.metrics.platforms import PlatformMetrics
+
+    env = settings()
+    choice = env.metrics or ("simulated" if env.env == "local" else "platforms")
+    if choice == "csv":
+        return CsvMetrics(inbox=str(env.metrics_inbox or storyvid_home() / "analytics" / "inbox"))
+    return PlatformMetrics() if choice == "platforms" else SimulatedAudience()
 
 
 def production_storage_resources() -> dict[str, Any]:

@@ -17,7 +17,7 @@ from storyvid_assets.errors import StoryVidError
 from storyvid_assets.reliability import secret_value
 from storyvid_assets.resources.storage.media_store import MediaStore
 from storyvid_assets.review import auth
-from storyvid_assets.review.queue import STATUSES, ReviewError, decide, get_item, list_items
+from storyvid_assets.review.queue import STATUSES, ReviewError, decide, get_item, is_configuration_item, list_items
 from storyvid_assets.review.views import item_view
 from storyvid_assets.settings import REVIEW_PASSWORD_ENV, settings
 
@@ -116,6 +116,13 @@ def _path(store: MediaStore, key: str) -> str:
 def cmd_decide(args: argparse.Namespace) -> int:
     with session_scope(catalog_url()) as session:
         decision = decide(session, args.item_id, args.action, args.note, cli_actor(), CLI_ROLE)
+        if is_configuration_item(get_item(session, args.item_id)):
+            from storyvid_assets.analytics.loop import settle_configuration_decision
+
+            outcome = settle_configuration_decision(session, decision, cli_actor())
+            print(f"item {args.item_id}: {args.action}d by {decision.decided_by}: {outcome.replace('_', ' ')} "
+                  "(`storyvid config show` shows the active configuration)")
+            return 0
         print(
             f"item {args.item_id}: {decision.status_before} -> {decision.status_after} by {decision.decided_by}; "
             "the review sensor launches the follow-up run"

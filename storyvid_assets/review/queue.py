@@ -29,6 +29,9 @@ BLOCKING_STATUSES = ("open", "rejected", "needs_human")
 MAX_REJECTIONS = 3
 MAX_NOTE_CHARS = 2000
 SYSTEM_ACTOR = "system"
+# what the sensor did with a decision -> the item's resolution
+RESOLUTIONS = {"downstream_run": "approved", "regeneration": "regenerated", "config_applied": "approved",
+               "config_rejected": "rejected", "config_conflict": "conflict"}
 
 
 class ReviewError(StoryVidError):
@@ -249,7 +252,7 @@ def record_dispatch(
     if outcome == "escalated":
         item.status = "needs_human"
     else:
-        item.status, item.resolution = "resolved", ("approved" if outcome == "downstream_run" else "regenerated")
+        item.status, item.resolution = "resolved", RESOLUTIONS.get(outcome, "regenerated")
     decision.outcome, decision.run_key, decision.new_attempt, decision.dispatched_at = (
         outcome,
         run_key,
@@ -262,5 +265,16 @@ def record_dispatch(
 
 
 def unresolved_items(session: Session, channel: str, date: str) -> list[ReviewItemRow]:
-    """Items that keep the partition's downstream assets from running."""
-    return rows.partition_items(session, channel, date, BLOCKING_STATUSES)
+    """Items that keep the partition's downstream assets from running (configuration changes never do)."""
+    return [item for item in rows.partition_items(session, channel, date, BLOCKING_STATUSES)
+            if not is_configuration_item(item)]
+
+
+# ----------------------------------------------------------------------------- configuration changes
+
+CONFIG_REVIEW_ASSET = "configuration"  # review items that ask "apply this configuration change?"
+
+
+def is_configuration_item(item: ReviewItemRow) -> bool:
+    """A configuration-change item: it never holds an episode back (see :func:`unresolved_items`)."""
+    return item.asset == CONFIG_REVIEW_ASSET

@@ -3,6 +3,8 @@
 - approve: one run of the partition's assets downstream of the checked asset (at the same attempt);
 - reject: one regeneration run of the checked asset and everything downstream, with ``attempt + 1`` (the
   catalog's ``episodes.attempt`` moves too), so every provider makes different content;
+- a configuration-change item (``review/queue.CONFIG_REVIEW_ASSET``): approve applies the change as a new
+  configuration version, reject closes it (no run either way);
 - the :data:`MAX_REJECTIONS`-th rejection of the same check escalates the item to ``needs_human``, logs an
   alert and records an observation with the alert on the asset.
 
@@ -25,7 +27,7 @@ from storyvid_assets.catalog.queries.review import pending_decisions, rejection_
 from storyvid_assets.catalog.tables.review import ReviewDecisionRow, ReviewItemRow
 from storyvid_assets.episode import partition_key, run_tags
 from storyvid_assets.resources.storage.catalog import CatalogResource
-from storyvid_assets.review.queue import MAX_REJECTIONS, get_item, record_dispatch
+from storyvid_assets.review.queue import MAX_REJECTIONS, get_item, is_configuration_item, record_dispatch
 
 SENSOR_ACTOR = "sensor:review_decisions_sensor"
 DECISION_TAG = "storyvid/review-decision"
@@ -83,6 +85,12 @@ def dispatch(
 ) -> tuple[dg.RunRequest | None, dg.AssetObservation | None]:
     """What one decision asks for. Re-dispatching an already handled decision rebuilds the same request."""
     item = get_item(session, decision.item_id)
+    if is_configuration_item(item):  # "apply this configuration change?": no run, a new configuration version
+        from storyvid_assets.analytics.loop import settle_configuration_decision  # loads pandas: only when needed
+
+        outcome = settle_configuration_decision(session, decision, SENSOR_ACTOR)
+        log.info(f"review item {item.id} (configuration change of {item.channel}): {outcome}")
+        return None, None
     if decision.action == "approve":
         request = _request(item, decision, asset_graph, item.attempt, include_asset=False, trigger="review-approval")
         record_dispatch(

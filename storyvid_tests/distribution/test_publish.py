@@ -98,7 +98,10 @@ def test_status_and_metrics_come_from_each_platform(
 ) -> None:
     env = make_env(catalog_url, clock)
     for platform, fmt in (("youtube", "16:9"), ("instagram", "9:16"), ("tiktok", "9:16"), ("facebook", "16:9")):
-        client = client_for(platform, fakes[platform])
+        fake = fakes[platform]
+        client = client_for(platform, fake, analytics_base_url=fake.origin + "/") if platform == "youtube" else (
+            client_for(platform, fake)
+        )
         outcome = publish_target(env, client, make_item(media, platform, fmt), make_options(platform, fmt))
         record = state.open_upload(catalog_url, "bedtime", "2026-11-25", fmt, platform, "default", "")
         from storyvid_assets.models import PlatformPost
@@ -107,8 +110,13 @@ def test_status_and_metrics_come_from_each_platform(
             platform=platform, format=fmt, post_id=record.post_id or "", url=record.url or "", status=outcome.status
         )
         assert client.status(post).status == "published"
-        [metrics] = client.fetch_metrics([post], "2026-11-26")
-        assert metrics.post_id == post.post_id and metrics.views > 0
+        day = "2026-11-22"  # YouTube leaves out the newest days
+        if isinstance(fake, FakeYouTube):
+            fake.set_daily(post.post_id, day, engagedViews=40, likes=3, estimatedMinutesWatched=2)
+        answer = client.fetch_metrics([post], [day], catalog_url=catalog_url, clock=clock)
+        [metrics] = answer.metrics
+        assert metrics.post_id == post.post_id and metrics.day == day and metrics.views > 0
+        assert metrics.kind == ("daily" if platform == "youtube" else "lifetime") and answer.missing == []
 
 
 def test_scheduled_posts_carry_their_publish_time(

@@ -3,18 +3,39 @@
 Fault steps: ``session`` (``{app}/uploads``), ``transfer`` (bytes to ``upload:SID``; a ``drop`` keeps what
 arrived, and ``GET upload:SID`` reports that ``file_offset``), ``create`` (``{page}/videos``, which makes the
 post; ``lost_response`` makes it, then hangs up), ``reel_start``, ``reel_upload``, ``reel_finish`` (publishes
-the reel), ``status``. ``quota`` answers code 9 (posting limit). Creates are not idempotent here.
+the reel), ``status``, ``insights`` (video insights). ``quota`` answers code 9 (posting limit). Creates are not
+idempotent here.
+
+Video insights ``GET /{video-id}/video_insights?metric=...`` as documented (/work/shared/reference/
+analytics-apis.md §4 [F1][F2][F3][F4]): lifetime values; removed metrics (``total_video_impressions*``,
+``total_video_views_unique``, ``*_organic_unique``, ``*_paid_unique``) and unknown names fail the request with
+code 100 "The value must be a valid insights metric" (a message that names no metric; wording unconfirmed);
+``insights_page_size`` entries per page with ``paging.next``; a video without insights yet answers an empty
+``data`` array (:meth:`FakeFacebook.set_insights` with ``None``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from storyvid_tests.fakes.graph import VERSION, GraphFake, graph_error
 from storyvid_tests.fakes.platform_server import Exchange, Post
 
 V = VERSION
+VIDEO_METRICS = (  # lifetime video insights [F1][F2]
+    "total_video_views", "total_video_complete_views", "total_video_avg_time_watched", "total_video_view_total_time",
+    "total_video_reactions_by_type_total", "total_video_views_autoplayed", "total_video_views_clicked_to_play",
+)
+REMOVED_VIDEO_METRICS = (  # removed for all versions in 2026 [F3][F4]
+    "total_video_impressions", "total_video_impressions_unique", "total_video_views_unique",
+    "total_video_views_organic_unique", "total_video_views_paid_unique",
+)
+DEFAULT_VIDEO_INSIGHTS: dict[str, Any] = {
+    "total_video_views": 340, "total_video_complete_views": 85, "total_video_avg_time_watched": 1500,
+    "total_video_view_total_time": 510_000, "total_video_reactions_by_type_total": {"like": 12, "love": 3},
+}
 
 
 @dataclass
@@ -41,6 +62,9 @@ class FakeFacebook(GraphFake):
         self.sessions: dict[str, UploadSession] = {}
         self.handles: dict[str, UploadSession] = {}
         self.reels: dict[str, Reel] = {}
+        self.insight_values: dict[str, dict[str, Any] | None] = {}  # video id -> values (None: none yet)
+        self.insights_page_size = 3
+        self.insight_queries: list[list[str]] = []
         p, a = page_id, self.app_id
         self.route("POST", rf"/{V}/{a}/uploads")(self.start_session)
         self.route("POST", rf"/{V}/upload:(?P<sid>[^/]+)")(self.transfer)
@@ -209,10 +233,39 @@ class FakeFacebook(GraphFake):
             200, {"id": vid, "status": {"video_status": "ready"}, "permalink_url": f"/{self.page_id}/videos/{vid}/"}
         )
 
+    def set_insights(self, video_id: str, values: dict[str, Any] | None) -> None:
+        """A video's lifetime insights (``None``: none yet, an empty ``data`` array)."""
+        with self.lock:
+            self.insight_values[video_id] = values
+
     def insights(self, ex: Exchange, vid: str) -> None:
+        self.apply_faults(ex, "insights")
         self.authorize(ex)
-        metrics = ex.query.get("metric", "").split(",")
-        values = {"total_video_views": 340, "total_video_views_unique": 300}
-        ex.reply(
-            200, {"data": [{"name": m, "period": "lifetime", "values": [{"value": values.get(m, 0)}]} for m in metrics]}
-        )
+        metrics = [m for m in ex.query.get("metric", "").split(",") if m]
+        after = int(ex.query.get("after", "0"))
+        with self.lock:
+            self.insight_queries.append(metrics)
+            known = vid in self.insight_values or any(p.id == vid for p in self.posts)
+            values = self.insight_values.get(vid, DEFAULT_VIDEO_INSIGHTS)
+        if not known:
+            ex.reply(400, graph_error(f"Unsupported get request. Object with ID '{vid}' does not exist", 100, 33))
+            return
+        if not metrics or any(m in REMOVED_VIDEO_METRICS or m not in VIDEO_METRICS for m in metrics):
+            ex.reply(400, graph_error("(#100) The value must be a valid insights metric", 100))
+            return
+        entries = [] if values is None else [
+            {
+                "name": m,
+                "period": "lifetime",
+                "values": [{"value": values.get(m, 0)}],
+                "title": m,
+                "id": f"{vid}/video_insights/{m}/lifetime",
+            }
+            for m in metrics
+        ]
+        page = entries[after : after + self.insights_page_size]
+        body: dict[str, Any] = {"data": page}
+        if after + self.insights_page_size < len(entries):
+            query = urlencode({"metric": ",".join(metrics), "after": after + self.insights_page_size})
+            body["paging"] = {"next": f"{self.origin}/{V}/{vid}/video_insights?{query}"}
+        ex.reply(200, body)

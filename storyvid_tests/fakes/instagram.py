@@ -2,8 +2,14 @@
 
 Fault steps: ``limit`` (content_publishing_limit), ``create`` (container), ``upload`` (rupload bytes),
 ``status`` (container status), ``publish`` (media_publish; ``lost_response`` publishes, then hangs up),
-``quota`` on ``publish`` answers code 9 / 2207042 (publishing limit reached).
+``quota`` on ``publish`` answers code 9 / 2207042 (publishing limit reached), ``insights`` (media insights).
 ``media_publish`` is not idempotent here: publishing a container twice makes two posts.
+
+Media insights ``GET /{ig-media-id}/insights?metric=...`` as documented (/work/shared/reference/
+analytics-apis.md §2 [I1][I3][I5]): lifetime values; a removed metric (``plays``, ``impressions``,
+``video_views``, ...) fails the whole request with code 100 naming it; a name the API does not know fails
+with "metric[0] must be one of the following values: ..."; a media without insights yet answers an empty
+``data`` array (:meth:`FakeInstagram.set_insights` with ``None``). Every request is kept in ``insight_queries``.
 """
 
 from __future__ import annotations
@@ -16,6 +22,18 @@ from storyvid_tests.fakes.graph import VERSION, GraphFake, graph_error
 from storyvid_tests.fakes.platform_server import Exchange, Post
 
 V = VERSION
+# Reels metrics of the current API [I1][I3]; removed ones are errors on every version [I1][I5]
+INSIGHT_METRICS = (
+    "views", "reach", "likes", "comments", "shares", "saved", "total_interactions", "ig_reels_avg_watch_time",
+    "ig_reels_video_view_total_time", "reels_skip_rate", "reposts", "crossposted_views", "facebook_views",
+)
+REMOVED_METRICS = (
+    "plays", "impressions", "video_views", "clips_replays_count", "ig_reels_aggregated_all_plays_count", "engagement",
+)
+DEFAULT_INSIGHTS = {
+    "views": 1200, "reach": 900, "likes": 80, "comments": 6, "shares": 4, "saved": 3, "total_interactions": 93,
+    "ig_reels_avg_watch_time": 2400, "ig_reels_video_view_total_time": 2_880_000,  # milliseconds
+}
 
 
 @dataclass
@@ -41,6 +59,9 @@ class FakeInstagram(GraphFake):
         self.processing_polls = processing_polls  # status polls answered IN_PROGRESS after the upload
         self.containers: dict[str, Container] = {}
         self.published_at: list[Any] = []
+        self.insight_values: dict[str, dict[str, Any] | None] = {}  # media id -> values (None: no insights yet)
+        self.unsupported_metrics: set[str] = set()  # valid names this API version does not know yet
+        self.insight_queries: list[list[str]] = []
         u = user_id
         self.route("GET", rf"/{V}/{u}/content_publishing_limit")(self.publishing_limit)
         self.route("POST", rf"/{V}/{u}/media")(self.create_container)
@@ -164,23 +185,46 @@ class FakeInstagram(GraphFake):
             200, {"data": [{"id": p.id, "caption": p.text, "timestamp": "2026-11-25T12:00:00+0000"} for p in newest]}
         )
 
+    def set_insights(self, media_id: str, values: dict[str, Any] | None) -> None:
+        """A media's lifetime insights (``None``: too new, an empty ``data`` array)."""
+        with self.lock:
+            self.insight_values[media_id] = values
+
     def insights(self, ex: Exchange, obj: str) -> None:
+        self.apply_faults(ex, "insights")
         self.authorize(ex)
-        metrics = ex.query.get("metric", "").split(",")
-        values = {"views": 1200, "reach": 900, "likes": 80, "comments": 6, "shares": 4, "saved": 3}
-        ex.reply(
-            200,
+        metrics = [m for m in ex.query.get("metric", "").split(",") if m]
+        with self.lock:
+            self.insight_queries.append(metrics)
+            known = obj in self.insight_values or any(p.id == obj for p in self.posts)
+            values = self.insight_values.get(obj, DEFAULT_INSIGHTS)
+        if not known:
+            ex.reply(400, graph_error(f"Unsupported get request. Object with ID '{obj}' does not exist", 100, 33))
+            return
+        if not metrics:
+            ex.reply(400, graph_error("(#100) The parameter metric is required", 100))
+            return
+        supported = [m for m in INSIGHT_METRICS if m not in self.unsupported_metrics]
+        for metric in metrics:
+            if metric in REMOVED_METRICS:
+                ex.reply(400, graph_error(
+                    f"(#100) Starting from version v22.0 and above, the {metric} metric is no longer supported. "
+                    "Please refer to the documentation for a list of supported metrics.", 100))
+                return
+            if metric not in supported:
+                ex.reply(400, graph_error(
+                    f"(#100) metric[{metrics.index(metric)}] must be one of the following values: "
+                    + ", ".join(supported), 100))
+                return
+        data = [] if values is None else [
             {
-                "data": [
-                    {
-                        "name": m,
-                        "period": "lifetime",
-                        "values": [{"value": values.get(m, 0)}],
-                        "title": m,
-                        "description": m,
-                        "id": f"{obj}/insights/{m}/lifetime",
-                    }
-                    for m in metrics
-                ]
-            },
-        )
+                "name": m,
+                "period": "lifetime",
+                "values": [{"value": values.get(m, 0)}],
+                "title": m,
+                "description": m,
+                "id": f"{obj}/insights/{m}/lifetime",
+            }
+            for m in metrics
+        ]
+        ex.reply(200, {"data": data})

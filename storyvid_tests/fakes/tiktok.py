@@ -7,7 +7,12 @@ accepted. The upload URL needs no Authorization header. The post is published wh
 arrives; its public id appears after ``moderation_polls`` status fetches.
 
 Fault steps: ``creator_info``, ``init``, ``chunk``, ``final_chunk`` (``lost_response`` publishes, then
-hangs up), ``status``. ``quota`` answers 403 ``spam_risk_too_many_posts``.
+hangs up), ``status``, ``video_query``. ``quota`` answers 403 ``spam_risk_too_many_posts``.
+
+Display API ``POST /v2/video/query/?fields=...`` with ``{"filters": {"video_ids": [...]}}`` as documented
+(/work/shared/reference/analytics-apis.md §3 [T1][T3]): at most 20 ids, only the authorized user's videos come
+back (others are left out), the documented fields only (another name: 400 ``invalid_params``), the envelope's
+``error.code`` is ``"ok"``. Counts come from :meth:`FakeTikTok.set_stats` (defaults for posts made here).
 """
 
 from __future__ import annotations
@@ -20,6 +25,12 @@ from storyvid_tests.fakes.platform_server import Done, Exchange, PlatformFake, P
 
 MB = 1024 * 1024
 RANGE_RE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
+QUERY_FIELDS = (  # video/query fields [T1]
+    "id", "create_time", "cover_image_url", "share_url", "video_description", "duration", "height", "width", "title",
+    "embed_html", "embed_link", "like_count", "comment_count", "share_count", "view_count",
+)
+MAX_QUERY_IDS = 20
+DEFAULT_STATS = {"view_count": 5000, "like_count": 410, "comment_count": 12, "share_count": 9, "duration": 3}
 
 
 @dataclass
@@ -63,6 +74,8 @@ class FakeTikTok(PlatformFake):
         self.daily_cap = daily_cap
         self.moderation_polls = moderation_polls
         self.publishes: dict[str, Publish] = {}
+        self.stats: dict[str, dict[str, Any]] = {}  # video id -> counts (the user's videos)
+        self.query_batches: list[list[str]] = []
         self.route("POST", r"/v2/oauth/token/")(self.oauth_token)
         self.route("POST", r"/v2/post/publish/creator_info/query/")(self.creator_info)
         self.route("POST", r"/v2/post/publish/video/init/")(self.init)
@@ -269,18 +282,27 @@ class FakeTikTok(PlatformFake):
             ),
         )
 
+    def set_stats(self, video_id: str, **counts: Any) -> None:
+        """One of the user's videos with these lifetime counts."""
+        with self.lock:
+            self.stats[video_id] = dict(counts)
+
     def video_query(self, ex: Exchange) -> None:
+        self.apply_faults(ex, "video_query")
         self.authorize(ex)
-        ids = set((ex.json().get("filters") or {}).get("video_ids") or [])
-        ex.reply(
-            200,
-            envelope(
-                {
-                    "videos": [
-                        {"id": p.id, "view_count": 5000, "like_count": 410, "comment_count": 12, "share_count": 9}
-                        for p in self.posts
-                        if p.id in ids
-                    ]
-                }
-            ),
-        )
+        fields = [f for f in ex.query.get("fields", "").split(",") if f]
+        ids = list((ex.json().get("filters") or {}).get("video_ids") or [])
+        with self.lock:
+            self.query_batches.append(ids)
+        if not fields:
+            self.fail(ex, 400, "invalid_params", "fields is required")
+        if unknown := [f for f in fields if f not in QUERY_FIELDS]:
+            self.fail(ex, 400, "invalid_params", f"Invalid fields: {', '.join(unknown)}")
+        if not ids or len(ids) > MAX_QUERY_IDS:
+            self.fail(ex, 400, "invalid_params", f"video_ids must hold 1 to {MAX_QUERY_IDS} ids, got {len(ids)}")
+        with self.lock:
+            own = {p.id: dict(DEFAULT_STATS) for p in self._visible()} | self.stats
+        videos = [
+            {"id": vid, **{f: own[vid].get(f, 0) for f in fields if f != "id"}} for vid in ids if vid in own
+        ]
+        ex.reply(200, envelope({"videos": videos, "cursor": 0, "has_more": False}))

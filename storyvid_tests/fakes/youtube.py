@@ -7,9 +7,17 @@ Session start: ``POST /upload/youtube/v3/videos?uploadType=resumable`` → 200 +
 50, lists 1), ``403 quotaExceeded`` past the daily limit. Upload session URIs do not need the Authorization
 header (the session id is the capability; not verified against Google's servers).
 
-Fault steps: ``session`` (session start), ``chunk`` (a non-final chunk), ``final_chunk``, ``thumbnail``.
-A ``drop`` during a chunk keeps the part received so far rounded down to 256 KiB, as Google's servers do,
-so the client must resume from the acknowledged byte, not from the chunk start.
+Fault steps: ``session`` (session start), ``chunk`` (a non-final chunk), ``final_chunk``, ``thumbnail``,
+``reports`` (the Analytics API). A ``drop`` during a chunk keeps the part received so far rounded down to
+256 KiB, as Google's servers do, so the client must resume from the acknowledged byte, not from the chunk start.
+
+YouTube Analytics API v2 ``GET /v2/reports`` (``reports.query``) as documented in
+/work/shared/reference/analytics-apis.md §1 [Y1][Y3][Y4][Y5][Y9][Y10]: ``dimensions=day`` (or none) only,
+``day,video`` and any other shape → 400 "The query is not supported."; several ids in ``filters=video==A,B``
+are summed into one row per day; ``rows`` is omitted when there is no data; the newest ``analytics_lag_days``
+(Pacific) days are left out; ``estimatedRevenue`` → 403 unless the channel is a partner and the token has the
+monetary scope; unknown or removed metrics → 400; ``startIndex``/``maxResults`` page the rows. Every query is
+kept in ``report_queries``. Seed a video's figures with :meth:`FakeYouTube.set_daily`.
 """
 
 from __future__ import annotations
@@ -23,6 +31,29 @@ from zoneinfo import ZoneInfo
 from storyvid_tests.fakes.platform_server import Done, Exchange, PlatformFake, Post
 
 CHUNK = 256 * 1024
+ANALYTICS_SCOPE = "https://www.googleapis.com/auth/yt-analytics.readonly"
+MONETARY_SCOPE = "https://www.googleapis.com/auth/yt-analytics-monetary.readonly"
+# reports.query metrics the fake knows [Y3], with their resultTable dataType; averages are view-weighted
+REPORT_METRICS = {
+    "views": "INTEGER",
+    "engagedViews": "INTEGER",
+    "likes": "INTEGER",
+    "dislikes": "INTEGER",
+    "comments": "INTEGER",
+    "shares": "INTEGER",
+    "subscribersGained": "INTEGER",
+    "subscribersLost": "INTEGER",
+    "estimatedMinutesWatched": "INTEGER",
+    "averageViewDuration": "INTEGER",
+    "averageViewPercentage": "FLOAT",
+    "estimatedRevenue": "CURRENCY",
+}
+AVERAGES = {"averageViewDuration", "averageViewPercentage"}
+MONETARY = {"estimatedRevenue"}
+NOT_SUPPORTED = (
+    "The query is not supported. Check the documentation at "
+    "https://developers.google.com/youtube/analytics/v2/available_reports for a list of supported queries."
+)
 COSTS = {"videos.insert": 1600, "thumbnails.set": 50, "list": 1}
 PACIFIC = ZoneInfo("America/Los_Angeles")
 RANGE_RE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
@@ -60,6 +91,12 @@ class FakeYouTube(PlatformFake):
         self.units: dict[str, int] = {}
         self.sessions: dict[str, Session] = {}
         self.thumbnails: dict[str, str] = {}  # video id -> sha256 of the image
+        self.token_scopes: dict[str, set[str]] = {}  # access token -> scopes asked for at refresh
+        self.daily: dict[str, dict[str, dict[str, float]]] = {}  # video id -> day -> metric -> value
+        self.partner = True  # False: estimatedRevenue answers 403 (not in the Partner Program)
+        self.analytics_lag_days = 2  # the newest days a day-level query leaves out
+        self.removed_metrics: set[str] = set()  # metrics answered with 400 "Unknown identifier"
+        self.report_queries: list[dict[str, str]] = []
         self.r("POST", r"/token", self.token)
         self.r("POST", r"/upload/youtube/v3/videos", self.start_session)
         self.r("PUT", r"/upload/youtube/v3/videos", self.put_chunk)
@@ -67,6 +104,7 @@ class FakeYouTube(PlatformFake):
         self.r("GET", r"/youtube/v3/channels", self.channels)
         self.r("GET", r"/youtube/v3/playlistItems", self.playlist_items)
         self.r("GET", r"/youtube/v3/videos", self.list_videos)
+        self.r("GET", r"/v2/reports", self.reports)
 
     def r(self, method: str, pattern: str, fn: Any) -> None:
         self.route(method, pattern)(fn)
@@ -130,14 +168,18 @@ class FakeYouTube(PlatformFake):
             return
         with self.lock:
             self.refreshes += 1
+        token = self.issue_token()
+        if form.get("scope"):
+            with self.lock:
+                self.token_scopes[token] = set(form["scope"].split())
         ex.reply(
             200,
             {
-                "access_token": self.issue_token(),
+                "access_token": token,
                 "expires_in": 3599,
                 "token_type": "Bearer",
-                "scope": "https://www.googleapis.com/auth/youtube.upload "
-                "https://www.googleapis.com/auth/youtube.readonly",
+                "scope": form.get("scope")
+                or "https://www.googleapis.com/auth/youtube.upload https://www.googleapis.com/auth/youtube.readonly",
             },
         )
 
@@ -361,3 +403,107 @@ class FakeYouTube(PlatformFake):
     def next_reset(self) -> datetime:
         local = self.now().astimezone(PACIFIC)
         return datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), tzinfo=PACIFIC)
+
+    # -- YouTube Analytics API v2 reports.query ------------------------------------------------------------
+
+    def set_daily(self, video_id: str, day: str, **metrics: float) -> None:
+        """Seed one video's figures for one day (metric names as the API spells them)."""
+        with self.lock:
+            self.daily.setdefault(video_id, {})[day] = dict(metrics)
+
+    def _scopes_allow(self, ex: Exchange, wanted: str) -> bool:
+        token = ex.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        scopes = self.token_scopes.get(token)
+        return scopes is None or wanted in scopes or (wanted == ANALYTICS_SCOPE and MONETARY_SCOPE in scopes)
+
+    def _bad_request(self, ex: Exchange, message: str, reason: str = "badRequest") -> None:
+        ex.reply(400, google_error(400, reason, message, "global"))
+        raise Done
+
+    def reports(self, ex: Exchange) -> None:
+        self.apply_faults(ex, "reports")
+        self.authorize(ex)
+        q = dict(ex.query)
+        with self.lock:
+            self.report_queries.append(q)
+        if not self._scopes_allow(ex, ANALYTICS_SCOPE):
+            ex.reply(403, google_error(403, "insufficientPermissions", "Insufficient Permission", "global"))
+            return
+        for required in ("ids", "startDate", "endDate", "metrics"):
+            if not q.get(required):
+                self._bad_request(ex, f"Required parameter: {required}", "required")
+        if q["ids"] not in ("channel==MINE", "channel==UC-fake"):
+            ex.reply(403, google_error(403, "forbidden", "Forbidden", "global"))
+            return
+        metrics = q["metrics"].split(",")
+        for metric in metrics:
+            if metric not in REPORT_METRICS or metric in self.removed_metrics:
+                self._bad_request(ex, f"Unknown identifier ({metric}) given in field parameters.metrics.")
+        dimensions = q.get("dimensions", "")
+        if dimensions not in ("", "day"):  # day,video and every other shape: refused [Y5][Y10]
+            self._bad_request(ex, NOT_SUPPORTED)
+        videos = self._video_filter(ex, q.get("filters", ""))
+        if MONETARY & set(metrics) and not (self.partner and self._scopes_allow(ex, MONETARY_SCOPE)):
+            ex.reply(403, google_error(403, "forbidden", "Forbidden", "global"))
+            return
+        if dimensions == "day" and q.get("sort", "day").lstrip("-") != "day":
+            self._bad_request(ex, NOT_SUPPORTED)
+        first = int(q.get("startIndex", "1"))
+        if first < 1:
+            self._bad_request(ex, "startIndex must be at least 1", "invalidValue")
+        rows = self._rows(videos, q["startDate"], q["endDate"], metrics, by_day=dimensions == "day")
+        if q.get("sort", "").startswith("-"):
+            rows.reverse()
+        count = int(q["maxResults"]) if q.get("maxResults") else len(rows)
+        rows = rows[first - 1 : first - 1 + count]
+        headers = [{"name": "day", "columnType": "DIMENSION", "dataType": "STRING"}] if dimensions == "day" else []
+        headers += [{"name": m, "columnType": "METRIC", "dataType": REPORT_METRICS[m]} for m in metrics]
+        body: dict[str, Any] = {"kind": "youtubeAnalytics#resultTable", "columnHeaders": headers}
+        if rows:  # rows is omitted when there is no data [Y9]
+            body["rows"] = rows
+        ex.reply(200, body)
+
+    def _video_filter(self, ex: Exchange, filters: str) -> list[str]:
+        videos: list[str] = []
+        for part in filter(None, filters.split(";")):
+            name, _, value = part.partition("==")
+            if name != "video" or not value:
+                self._bad_request(ex, NOT_SUPPORTED)
+            ids = value.split(",")
+            if len(ids) > 500:  # up to 500 ids [Y2]
+                self._bad_request(ex, "Too many ids in the video filter", "invalidValue")
+            videos += ids
+        return videos
+
+    def _last_day(self) -> str:
+        return (datetime.fromisoformat(self.quota_day()) - timedelta(days=self.analytics_lag_days)).date().isoformat()
+
+    def _rows(self, videos: list[str], start: str, end: str, metrics: list[str], by_day: bool) -> list[list[Any]]:
+        """Rows over ``videos`` summed (averages weighted by views), one per day through the last available day;
+        none at all when those videos have no data in the range."""
+        last = min(end, self._last_day())
+        with self.lock:
+            series = {v: self.daily.get(v, {}) for v in videos} if videos else dict(self.daily)
+        days = sorted({d for per_day in series.values() for d in per_day if start <= d <= last})
+        if not days:
+            return []
+        span = [
+            (datetime.fromisoformat(start) + timedelta(days=i)).date().isoformat()
+            for i in range((datetime.fromisoformat(last) - datetime.fromisoformat(start)).days + 1)
+        ]
+        if not by_day:
+            return [[self._combine([per_day.get(d, {}) for per_day in series.values() for d in span], m)
+                     for m in metrics]]
+        return [
+            [day, *(self._combine([per_day.get(day, {}) for per_day in series.values()], m) for m in metrics)]
+            for day in span
+        ]
+
+    @staticmethod
+    def _combine(entries: list[dict[str, float]], metric: str) -> float:
+        if metric in AVERAGES:
+            weight = sum(e.get("views", e.get("engagedViews", 0)) for e in entries if metric in e)
+            total = sum(e[metric] * e.get("views", e.get("engagedViews", 0)) for e in entries if metric in e)
+            return round(total / weight, 2) if weight else 0
+        value = sum(e.get(metric, 0) for e in entries)
+        return round(value, 2) if REPORT_METRICS[metric] == "CURRENCY" else int(value)

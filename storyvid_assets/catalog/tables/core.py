@@ -1,12 +1,12 @@
-"""Catalog tables of the episode itself: partitions, stories, media files, videos, publications, uploads,
-analytics and model configurations. Migrations in ``migrations/versions`` create them."""
+"""Catalog tables of the episode itself: partitions, stories, media files, videos, publications and uploads.
+Migrations in ``migrations/versions`` create them."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storyvid_assets.catalog.base import Base, Timestamped, UTCDateTime
@@ -23,6 +23,13 @@ class EpisodeRow(Timestamped, Base):
     date: Mapped[str] = mapped_column(String(10), index=True)
     attempt: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[str] = mapped_column(String(32), default="in_progress")
+    # pinned when the episode is first made: the configuration version, the resolved tunable settings and the
+    # experiment variants it was made with, and its features for learning (see analytics/)
+    config_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    assignments: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    features: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    simulated: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class StoryRow(Timestamped, Base):
@@ -103,33 +110,3 @@ class PlatformUploadRow(Timestamped, Base):
     handle: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     deferred_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-
-
-class AnalyticsRow(Timestamped, Base):
-    __tablename__ = "analytics_data"
-    __table_args__ = (UniqueConstraint("upload_id", "day", name="uq_analytics_upload_day"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    upload_id: Mapped[int] = mapped_column(ForeignKey("platform_uploads.id", ondelete="CASCADE"), index=True)
-    day: Mapped[str] = mapped_column(String(10))
-    views: Mapped[int] = mapped_column(Integer, default=0)
-    likes: Mapped[int] = mapped_column(Integer, default=0)
-    comments: Mapped[int] = mapped_column(Integer, default=0)
-    shares: Mapped[int] = mapped_column(Integer, default=0)
-    watch_time_s: Mapped[float] = mapped_column(Float, default=0.0)
-    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-
-
-class ModelConfigurationRow(Timestamped, Base):
-    """Settings chosen for a channel's providers (by an operator or, later, by recommendations)."""
-
-    __tablename__ = "model_configurations"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    channel: Mapped[str] = mapped_column(String(64), index=True)
-    kind: Mapped[str] = mapped_column(String(32))  # story | speech | images | music | render
-    provider: Mapped[str] = mapped_column(String(64))
-    model: Mapped[str | None] = mapped_column(String(128), nullable=True)
-    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    score: Mapped[float | None] = mapped_column(Float, nullable=True)
-    active: Mapped[bool] = mapped_column(default=True)

@@ -152,6 +152,16 @@ class UploadWork:
         return int(self.journal.get(key, 0)) + 1
 
 
+@dataclass
+class MetricsWork:
+    """What a client's ``fetch_metrics`` calls go through: the step runner (retries, Retry-After, the account's
+    breaker) and the quota ledger of that account."""
+
+    steps: StepRunner
+    quota: QuotaLedger
+    account: str = "default"
+
+
 def json_or_empty(response: httpx.Response) -> dict[str, Any]:
     try:
         body = response.json()

@@ -15,11 +15,12 @@ from typing import Any
 
 import httpx
 
-from storyvid_assets.distribution.clients.base import UploadWork, json_or_empty, new_http_client
-from storyvid_assets.distribution.clients.graph import GraphApi, graph_error
+from storyvid_assets.analytics.platform_metrics import MetricsAnswer, PlatformMetricSpec
+from storyvid_assets.distribution.clients.base import MetricsWork, UploadWork, json_or_empty, new_http_client
+from storyvid_assets.distribution.clients.graph import GraphApi, graph_error, lifetime_insights
 from storyvid_assets.distribution.errors import HandleExpired, PlatformError
 from storyvid_assets.distribution.quota import QuotaRule
-from storyvid_assets.models import PlatformPost, PostMetrics
+from storyvid_assets.models import PlatformPost
 
 PLATFORM = "facebook"
 
@@ -266,23 +267,14 @@ class FacebookApi:
         mapped = {"ready": "published", "published": "published", "error": "failed"}.get(str(state), "processing")
         return post.model_copy(update={"status": mapped})
 
-    def fetch_metrics(self, posts: list[PlatformPost], day: str) -> list[PostMetrics]:
-        out: list[PostMetrics] = []
-        for post in posts:
-            body = self.graph.call(
-                "insights",
-                "GET",
-                f"{post.post_id}/video_insights",
-                params={"metric": "total_video_views,total_video_views_unique"},
-            )
-            values = {e["name"]: (e.get("values") or [{}])[0].get("value", 0) for e in body.get("data", [])}
-            out.append(
-                PostMetrics(
-                    platform=PLATFORM,
-                    post_id=post.post_id,
-                    day=day,
-                    views=int(values.get("total_video_views", 0)),
-                    extra={k: v for k, v in values.items() if k != "total_video_views"},
-                )
-            )
-        return out
+    def fetch_metrics(
+        self,
+        posts: list[PlatformPost],
+        days: list[str],
+        spec: PlatformMetricSpec,
+        durations: dict[str, float],
+        work: MetricsWork,
+    ) -> MetricsAnswer:
+        """Each video's or reel's lifetime ``GET /{video-id}/video_insights`` as read on the last of ``days``,
+        following ``paging.next`` [F1][F2]; no entries yet is ``missing``, not zero."""
+        return lifetime_insights(self.graph, "video_insights", posts, days, spec, durations, work)

@@ -14,8 +14,16 @@ from typing import Any
 
 import httpx
 
-from storyvid_assets.distribution.clients.base import json_or_empty
+from storyvid_assets.analytics.platform_metrics import (
+    MetricNames,
+    MetricsAnswer,
+    PlatformMetricSpec,
+    post_metrics,
+    request_metrics,
+)
+from storyvid_assets.distribution.clients.base import MetricsWork, json_or_empty
 from storyvid_assets.distribution.errors import AuthExpired, HandleExpired, PlatformError, QuotaExhausted
+from storyvid_assets.models import PlatformPost, PostMetrics
 from storyvid_assets.reliability import retry_after_s
 
 TRANSIENT_CODES = {1, 2}
@@ -24,6 +32,8 @@ TRANSIENT_SUBCODES = {2207001, 2207003, 2207032}
 EXPIRED_SUBCODES = {2207020, 2207053}
 LIMIT_SUBCODES = {2207042}
 THROTTLE_WAIT_S = 60.0  # Graph throttling wants a long wait; capped by the retry policy
+GONE_LABEL = "code 100/33"  # "Object with ID ... does not exist, cannot be loaded due to missing permissions"
+MAX_INSIGHT_PAGES = 20
 
 
 def graph_error(
@@ -164,3 +174,97 @@ class GraphApi:
             if marker in str(entry.get(field) or ""):
                 return entry
         return None
+
+
+# ---------------------------------------------------------------------------- insights (Instagram, Facebook)
+
+
+def metric_refusal(exc: Exception) -> str | None:
+    """The message of an error refusing a metric: code 100 (invalid parameter) that is not "object gone".
+
+    Removed metrics answer e.g. ``(#100) Starting from version v22.0 and above, the plays metric is no longer
+    supported`` or ``metric[0] must be one of the following values: ...`` [I1][I5].
+    """
+    if not isinstance(exc, PlatformError) or isinstance(exc, AuthExpired | QuotaExhausted) or exc.retryable:
+        return None
+    code = exc.code or ""
+    return str(exc) if (code == "code 100" or code.startswith("code 100/")) and code != GONE_LABEL else None
+
+
+def object_gone(exc: PlatformError) -> bool:
+    return exc.code == GONE_LABEL
+
+
+def insight_value(entry: dict[str, Any]) -> Any:
+    """An insights entry's value: the last of ``values`` (lifetime has one), else ``total_value``."""
+    values = entry.get("values") or []
+    if values:
+        return values[-1].get("value")
+    return (entry.get("total_value") or {}).get("value")
+
+
+def insight_entries(api: GraphApi, work: MetricsWork, path: str, metrics: list[str]) -> list[dict[str, Any]]:
+    """Every entry of ``GET {path}?metric=...``, following ``paging.next`` (each page its own retried step)."""
+
+    def page(url: str, params: dict[str, Any] | None) -> dict[str, Any]:
+        return work.steps.run(
+            "insights",
+            lambda: api.call("insights", "GET", url, params=params),
+            on_auth_expired=api.refresh_token,
+        )
+
+    body = page(path, {"metric": ",".join(metrics)})
+    entries = list(body.get("data") or [])
+    for _ in range(MAX_INSIGHT_PAGES - 1):
+        next_url = (body.get("paging") or {}).get("next")
+        if not next_url:
+            break
+        url = httpx.URL(str(next_url))  # its query goes as params: GraphApi.call replaces a URL's own query
+        body = page(str(url.copy_with(query=None)), dict(url.params))
+        entries += body.get("data") or []
+    return entries
+
+
+def read_insights(api: GraphApi, work: MetricsWork, path: str, names: MetricNames) -> dict[str, Any]:
+    """The insights of one object keyed by the configured metric names; ``{}`` when the platform has none yet
+    (an empty ``data`` array [I1]) or every name was dropped."""
+    entries = request_metrics(names, lambda asked: insight_entries(api, work, path, asked), metric_refusal)
+    return names.configured({str(e.get("name")): insight_value(e) for e in entries or []})
+
+
+def lifetime_insights(
+    api: GraphApi,
+    edge: str,
+    posts: list[PlatformPost],
+    days: list[str],
+    spec: PlatformMetricSpec,
+    durations: dict[str, float],
+    work: MetricsWork,
+) -> MetricsAnswer:
+    """Each post's lifetime ``GET /{id}/{edge}`` values, dated the last of ``days``; the optional metrics in a
+    second call. No values yet, or an object that is gone, is ``missing`` (with a note for the latter)."""
+    day = max(days)
+    main = MetricNames(api.platform, spec)
+    optional = MetricNames(api.platform, spec, optional=True)
+    metrics: list[PostMetrics] = []
+    missing: list[tuple[str, str]] = []
+    gone: list[str] = []
+    for post in posts:
+        path = f"{post.post_id}/{edge}"
+        try:
+            values = read_insights(api, work, path, main)
+        except PlatformError as exc:
+            if not object_gone(exc):
+                raise
+            gone.append(post.post_id)
+            values = {}
+        if not values:
+            missing.append((post.post_id, day))
+            continue
+        if optional.names():
+            values |= read_insights(api, work, path, optional)
+        metrics.append(post_metrics(spec, api.platform, post.post_id, day, values, durations.get(post.post_id)))
+    notes = main.notes + optional.notes
+    if gone:
+        notes.append(f"not found (deleted, or no access): {', '.join(gone)}")
+    return MetricsAnswer(metrics=metrics, missing=missing, notes=notes)

@@ -14,14 +14,14 @@ from typing import Any
 
 import httpx
 
-from storyvid_assets.distribution.clients.base import UploadWork, json_or_empty, new_http_client
-from storyvid_assets.distribution.clients.graph import GraphApi, graph_error
+from storyvid_assets.analytics.platform_metrics import MetricsAnswer, PlatformMetricSpec
+from storyvid_assets.distribution.clients.base import MetricsWork, UploadWork, json_or_empty, new_http_client
+from storyvid_assets.distribution.clients.graph import GraphApi, graph_error, lifetime_insights
 from storyvid_assets.distribution.errors import HandleExpired, PlatformError, QuotaExhausted
 from storyvid_assets.distribution.quota import QuotaRule
-from storyvid_assets.models import PlatformPost, PostMetrics
+from storyvid_assets.models import PlatformPost
 
 PLATFORM = "instagram"
-INSIGHT_METRICS = "views,reach,likes,comments,shares,saved,total_interactions,ig_reels_avg_watch_time"
 
 
 @dataclass(frozen=True)
@@ -241,21 +241,15 @@ class InstagramApi:
         body = self.graph.call("status", "GET", post.post_id, params={"fields": "id,permalink"})
         return post.model_copy(update={"status": "published", "url": body.get("permalink") or post.url})
 
-    def fetch_metrics(self, posts: list[PlatformPost], day: str) -> list[PostMetrics]:
-        out: list[PostMetrics] = []
-        for post in posts:
-            body = self.graph.call("insights", "GET", f"{post.post_id}/insights", params={"metric": INSIGHT_METRICS})
-            values = {e["name"]: (e.get("values") or [{}])[0].get("value", 0) for e in body.get("data", [])}
-            out.append(
-                PostMetrics(
-                    platform=PLATFORM,
-                    post_id=post.post_id,
-                    day=day,
-                    views=int(values.get("views", 0)),
-                    likes=int(values.get("likes", 0)),
-                    comments=int(values.get("comments", 0)),
-                    shares=int(values.get("shares", 0)),
-                    extra={k: v for k, v in values.items() if k not in {"views", "likes", "comments", "shares"}},
-                )
-            )
-        return out
+    def fetch_metrics(
+        self,
+        posts: list[PlatformPost],
+        days: list[str],
+        spec: PlatformMetricSpec,
+        durations: dict[str, float],
+        work: MetricsWork,
+    ) -> MetricsAnswer:
+        """Each media's lifetime insights (``GET /{ig-media-id}/insights``) as read on the last of ``days``:
+        cumulative (``period: lifetime``), up to 48 h late; an empty ``data`` array (no insights yet) is
+        ``missing``, not zero [I1]."""
+        return lifetime_insights(self.graph, "insights", posts, days, spec, durations, work)

@@ -14,7 +14,14 @@ from typing import Any
 
 import httpx
 
-from storyvid_assets.distribution.clients.base import UploadWork, json_or_empty, new_http_client
+from storyvid_assets.analytics.platform_metrics import (
+    MetricNames,
+    MetricsAnswer,
+    PlatformMetricSpec,
+    post_metrics,
+    request_metrics,
+)
+from storyvid_assets.distribution.clients.base import MetricsWork, UploadWork, json_or_empty, new_http_client
 from storyvid_assets.distribution.errors import (
     AuthExpired,
     HandleExpired,
@@ -31,6 +38,7 @@ MB = 1024 * 1024
 PRIVACY_LEVELS = {"public": "PUBLIC_TO_EVERYONE", "unlisted": "MUTUAL_FOLLOW_FRIENDS", "private": "SELF_ONLY"}
 CAP_CODES = {"spam_risk_too_many_posts", "spam_risk_user_banned_from_posting", "reached_active_user_cap"}
 DONE_STATUSES = {"PUBLISH_COMPLETE", "SEND_TO_USER_INBOX"}
+MAX_QUERY_IDS = 20  # video/query takes at most 20 ids [T1]
 
 
 @dataclass(frozen=True)
@@ -374,26 +382,69 @@ class TikTokApi:
             )
         return post.model_copy(update={"status": "failed" if data.get("status") == "FAILED" else "processing"})
 
-    def fetch_metrics(self, posts: list[PlatformPost], day: str) -> list[PostMetrics]:
+    def fetch_metrics(
+        self,
+        posts: list[PlatformPost],
+        days: list[str],
+        spec: PlatformMetricSpec,
+        durations: dict[str, float],
+        work: MetricsWork,
+    ) -> MetricsAnswer:
+        """Current lifetime totals (``POST /v2/video/query/``, at most 20 ids a call) dated the last of ``days``.
+
+        Only the authorized user's public videos come back [T1][T2]; a post still known by its publish id
+        (``v_...``, in moderation) or not returned is ``missing``.
+        """
+        day = max(days)
+        main = MetricNames(PLATFORM, spec)
+        optional = MetricNames(PLATFORM, spec, optional=True)
         ids = [p.post_id for p in posts if not p.post_id.startswith("v_")]
-        out: list[PostMetrics] = []
-        for start in range(0, len(ids), 20):
-            data = self.call(
+        waiting = [p.post_id for p in posts if p.post_id.startswith("v_")]
+        missing = [(post_id, day) for post_id in waiting]
+        metrics: list[PostMetrics] = []
+        size = min(spec.batch_size, MAX_QUERY_IDS)
+        for start in range(0, len(ids), size):
+            batch = ids[start : start + size]
+
+            def query(names: list[str], batch: list[str] = batch) -> dict[str, dict[str, Any]]:
+                return self._query_videos(work, batch, names)
+
+            answered = request_metrics(main, query, refused) or {}
+            found = {vid: main.configured(values) for vid, values in answered.items()}
+            if found and optional.names():
+                for vid, values in (request_metrics(optional, query, refused) or {}).items():
+                    if vid in found:
+                        found[vid] |= optional.configured(values)
+            for vid in batch:
+                if vid in found:
+                    metrics.append(post_metrics(spec, PLATFORM, vid, day, found[vid], durations.get(vid)))
+                else:
+                    missing.append((vid, day))
+        notes = main.notes + optional.notes
+        if waiting:
+            notes.append(f"no public video id yet (in moderation): {', '.join(waiting)}")
+        if absent := [vid for vid, _ in missing if vid not in waiting]:
+            notes.append(f"not returned (not public, deleted, or another account's): {', '.join(absent)}")
+        return MetricsAnswer(metrics=metrics, missing=missing, notes=notes)
+
+    def _query_videos(self, work: MetricsWork, ids: list[str], names: list[str]) -> dict[str, dict[str, Any]]:
+        """video id -> the requested fields of the user's videos among ``ids``."""
+        data = work.steps.run(
+            "video query",
+            lambda: self.call(
                 "video query",
                 "/v2/video/query/",
-                {"filters": {"video_ids": ids[start : start + 20]}},
-                params={"fields": "id,view_count,like_count,comment_count,share_count,duration"},
-            )
-            for video in data.get("videos", []):
-                out.append(
-                    PostMetrics(
-                        platform=PLATFORM,
-                        post_id=str(video["id"]),
-                        day=day,
-                        views=int(video.get("view_count", 0)),
-                        likes=int(video.get("like_count", 0)),
-                        comments=int(video.get("comment_count", 0)),
-                        shares=int(video.get("share_count", 0)),
-                    )
-                )
-        return out
+                {"filters": {"video_ids": ids}},
+                params={"fields": ",".join(["id", *names])},
+            ),
+            on_auth_expired=self.refresh,
+        )
+        videos = data.get("videos") or []
+        return {str(v["id"]): {k: val for k, val in v.items() if k != "id"} for v in videos if v.get("id")}
+
+
+def refused(exc: Exception) -> str | None:
+    """A refused field: 400 ``invalid_params`` naming it (an unknown or removed field)."""
+    if isinstance(exc, PlatformError) and not isinstance(exc, AuthExpired | QuotaExhausted) and not exc.retryable:
+        return str(exc) if exc.status == 400 and exc.code == "invalid_params" else None
+    return None

@@ -10,6 +10,9 @@ Handles saved in order: ``create_attempts`` → ``session_uri`` → ``uploaded_b
 ``bytes */size`` query); a session the server forgot (404) is started again, but only after the uploads
 playlist shows no video with this upload's marker. The SDK's own retries are off: ``StepRunner`` does
 them, honouring ``Retry-After`` (which the SDK ignores).
+
+Metrics: YouTube Analytics API v2 ``reports.query`` through the same library (the bundled
+``youtubeAnalytics.v2`` document, ``rootUrl`` at ``analytics_base_url``), one daily series per video.
 """
 
 from __future__ import annotations
@@ -20,7 +23,14 @@ from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import Any
 
-from storyvid_assets.distribution.clients.base import UploadWork
+from storyvid_assets.analytics.platform_metrics import (
+    MetricNames,
+    MetricsAnswer,
+    PlatformMetricSpec,
+    post_metrics,
+    request_metrics,
+)
+from storyvid_assets.distribution.clients.base import MetricsWork, UploadWork
 from storyvid_assets.distribution.errors import AuthExpired, HandleExpired, PlatformError, QuotaExhausted
 from storyvid_assets.distribution.quota import QuotaRule, quota_window
 from storyvid_assets.models import PlatformPost, PostMetrics
@@ -28,6 +38,13 @@ from storyvid_assets.reliability import retry_after_s
 
 PLATFORM = "youtube"
 SCOPES = ["https://www.googleapis.com/auth/youtube.upload", "https://www.googleapis.com/auth/youtube.readonly"]
+# reports.query [Y1]: views and likes need yt-analytics.readonly, estimatedRevenue the monetary scope; the
+# reference page's banner asks for youtube.readonly as well. The refresh token must have been granted these.
+ANALYTICS_SCOPES = [
+    "https://www.googleapis.com/auth/yt-analytics.readonly",
+    "https://www.googleapis.com/auth/yt-analytics-monetary.readonly",
+    "https://www.googleapis.com/auth/youtube.readonly",
+]
 CHUNK_MULTIPLE = 256 * 1024
 RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
 DEFAULT_COSTS = {
@@ -36,12 +53,14 @@ DEFAULT_COSTS = {
     "videos.list": 1,
     "channels.list": 1,
     "playlistItems.list": 1,
+    "reports.query": 1,  # no unit cost is published for the Analytics API [Y8]; counted like a Data API list
 }
 
 
 @dataclass(frozen=True)
 class YouTubeSettings:
     base_url: str = "https://youtube.googleapis.com/"
+    analytics_base_url: str = "https://youtubeanalytics.googleapis.com/"
     token_uri: str = "https://oauth2.googleapis.com/token"
     chunk_size: int = 8 * 1024 * 1024
     daily_quota_units: int = 10_000
@@ -56,9 +75,10 @@ class YouTubeSettings:
         return int(self.costs.get(method, DEFAULT_COSTS.get(method, 1)))
 
 
-def discovery_document(base_url: str) -> dict[str, Any]:
-    """The bundled YouTube v3 discovery document with its ``rootUrl`` moved to ``base_url``."""
-    text = (resources.files("googleapiclient") / "discovery_cache" / "documents" / "youtube.v3.json").read_text()
+def discovery_document(base_url: str, name: str = "youtube.v3") -> dict[str, Any]:
+    """A discovery document bundled with google-api-python-client (``youtube.v3``, ``youtubeAnalytics.v2``)
+    with its ``rootUrl`` moved to ``base_url``."""
+    text = (resources.files("googleapiclient") / "discovery_cache" / "documents" / f"{name}.json").read_text()
     doc = json.loads(text)
     doc["rootUrl"] = base_url.rstrip("/") + "/"
     return doc
@@ -92,10 +112,13 @@ class YouTubeApi:
         )
         self._service: Any = None
         self._http: Any = None
+        self._analytics: Any = None
+        self._analytics_http: Any = None
 
     def close(self) -> None:
-        if self._http is not None:
-            self._http.http.close()
+        for http in (self._http, self._analytics_http):
+            if http is not None:
+                http.http.close()
 
     def service(self) -> tuple[Any, Any]:
         if self._service is None:
@@ -395,20 +418,125 @@ class YouTubeApi:
             mapped = "processing"
         return post.model_copy(update={"status": mapped})
 
-    def fetch_metrics(self, posts: list[PlatformPost], day: str) -> list[PostMetrics]:
-        out: list[PostMetrics] = []
-        ids = [p.post_id for p in posts]
-        for start in range(0, len(ids), 50):
-            for item in self._videos(ids[start : start + 50], "statistics"):
-                stats = item.get("statistics") or {}  # counts come back as strings
-                out.append(
-                    PostMetrics(
-                        platform=PLATFORM,
-                        post_id=str(item["id"]),
-                        day=day,
-                        views=int(stats.get("viewCount", 0)),
-                        likes=int(stats.get("likeCount", 0)),
-                        comments=int(stats.get("commentCount", 0)),
-                    )
-                )
-        return out
+    # ------------------------------------------------------------------ analytics (reports.query)
+
+    def analytics(self) -> tuple[Any, Any]:
+        """The YouTube Analytics API v2 client (bundled discovery document), with its own analytics-scoped token."""
+        if self._analytics is None:
+            import google_auth_httplib2
+            from google.oauth2.credentials import Credentials
+            from googleapiclient.discovery import build_from_document
+            from googleapiclient.http import build_http
+
+            upload = self.credentials
+            credentials = Credentials(
+                token=None,
+                refresh_token=upload.refresh_token,
+                token_uri=upload.token_uri,
+                client_id=upload.client_id,
+                client_secret=upload.client_secret,
+                scopes=ANALYTICS_SCOPES,
+            )
+            base = build_http()
+            base.timeout = self.settings.timeout_s
+            self._analytics_http = google_auth_httplib2.AuthorizedHttp(credentials, http=base)
+            document = discovery_document(self.settings.analytics_base_url, "youtubeAnalytics.v2")
+            self._analytics = build_from_document(document, http=self._analytics_http)
+        return self._analytics, self._analytics_http
+
+    def fetch_metrics(
+        self,
+        posts: list[PlatformPost],
+        days: list[str],
+        spec: PlatformMetricSpec,
+        durations: dict[str, float],
+        work: MetricsWork,
+    ) -> MetricsAnswer:
+        """Each video's daily series over ``days`` (kind ``daily``), one ``reports.query`` per video.
+
+        ``dimensions=day,video`` is refused and several ids in ``filters`` are summed [Y4][Y10], hence one
+        ``dimensions=day&filters=video==ID`` query per video; the optional metrics (revenue) in a second one,
+        skipped once refused (403 for channels outside the Partner Program [Y5]). Days the answer leaves out
+        (the newest 48-72 h, or no ``rows`` at all [Y9]) are ``missing``.
+        """
+        start, end = min(days), max(days)
+        main = MetricNames(PLATFORM, spec)
+        optional = MetricNames(PLATFORM, spec, optional=True)
+        metrics: list[PostMetrics] = []
+        missing: list[tuple[str, str]] = []
+        for post in posts:
+            video = post.post_id
+
+            def query(names: list[str], video: str = video) -> list[dict[str, Any]]:
+                return self._report(work, video, start, end, names, spec.page_size)
+
+            by_day: dict[str, dict[str, Any]] = {}
+            for row in request_metrics(main, query, refused) or []:
+                day = str(row.pop("day"))
+                by_day[day] = main.configured(row)
+            if by_day and optional.names():
+                for row in request_metrics(optional, query, refused_optional) or []:
+                    if (day := str(row.pop("day"))) in by_day:
+                        by_day[day] |= optional.configured(row)
+            for day in days:
+                if day in by_day:
+                    metrics.append(post_metrics(spec, PLATFORM, video, day, by_day[day], durations.get(video)))
+                else:
+                    missing.append((video, day))
+        return MetricsAnswer(metrics=metrics, missing=missing, notes=main.notes + optional.notes)
+
+    def _report(
+        self, work: MetricsWork, video: str, start: str, end: str, names: list[str], page_size: int | None
+    ) -> list[dict[str, Any]]:
+        """One video's rows (``{"day": ..., metric: value}``), page by page (``startIndex`` is 1-based [Y1])."""
+        service, http = self.analytics()
+        rows: list[dict[str, Any]] = []
+        first = 1
+        while True:
+            params: dict[str, Any] = {
+                "ids": "channel==MINE",
+                "startDate": start,
+                "endDate": end,
+                "metrics": ",".join(names),
+                "dimensions": "day",
+                "filters": f"video=={video}",
+                "sort": "day",
+            }
+            if page_size:
+                params |= {"startIndex": first, "maxResults": page_size}
+            work.quota.spend(self.settings.quota_rule(), work.account, self.settings.cost("reports.query"),
+                             "reports.query")
+            body = work.steps.run(
+                "reports.query",
+                lambda p=params: self._call(
+                    "reports.query", lambda: service.reports().query(**p).execute(http=http)
+                ),
+            )
+            page = result_rows(body)
+            rows += page
+            if not page_size or len(page) < page_size:
+                return rows
+            first += page_size
+
+
+def result_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """A ``resultTable`` as dicts by column name (dimensions first, then metrics); ``rows`` is omitted when
+    there is no data [Y9]."""
+    names = [str(header.get("name")) for header in body.get("columnHeaders") or []]
+    return [dict(zip(names, row, strict=False)) for row in body.get("rows") or []]
+
+
+def _refusal(exc: Exception, statuses: tuple[int, ...]) -> str | None:
+    if isinstance(exc, QuotaExhausted | AuthExpired) or not isinstance(exc, PlatformError) or exc.retryable:
+        return None
+    return str(exc) if exc.status in statuses else None
+
+
+def refused(exc: Exception) -> str | None:
+    """A metric refusal: 400 (an unknown or removed metric, "The query is not supported.")."""
+    return _refusal(exc, (400,))
+
+
+def refused_optional(exc: Exception) -> str | None:
+    """An optional metric's refusal: 400, or 403 (no monetary scope, not a Partner Program channel [Y5])."""
+    return _refusal(exc, (400, 403))

@@ -22,11 +22,13 @@ from typing import Any, ClassVar
 import dagster as dg
 from pydantic import Field
 
-from storyvid_assets.distribution.clients.base import StepRunner, UploadWork
+from storyvid_assets.analytics.platform_metrics import MetricsAnswer, PlatformMetricSpec, load_metric_specs
+from storyvid_assets.distribution.clients.base import MetricsWork, StepRunner, UploadWork, platform_breaker
+from storyvid_assets.distribution.errors import CredentialsMissing
 from storyvid_assets.distribution.limits import PostText
 from storyvid_assets.distribution.quota import QuotaLedger
 from storyvid_assets.distribution.state import UploadJournal
-from storyvid_assets.models import PlatformPost, PostKind, PostMetrics, PostOptions, PublishItem
+from storyvid_assets.models import PlatformPost, PostKind, PostOptions, PublishItem
 from storyvid_assets.reliability import Clock, RetryPolicy, SystemClock, secret_value
 from storyvid_assets.settings import settings
 
@@ -98,12 +100,38 @@ class PlatformClient(dg.ConfigurableResource):
         with closing(self.api(SystemClock())) as api:
             return api.status(post)
 
-    def fetch_metrics(self, posts: list[PlatformPost], day: str) -> list[PostMetrics]:
-        """Views, likes, comments and shares of ``posts`` as reported on ``day``."""
-        if not posts:
-            return []
-        with closing(self.api(SystemClock())) as api:
-            return api.fetch_metrics(posts, day)
+    def fetch_metrics(
+        self,
+        posts: list[PlatformPost],
+        days: list[str],
+        *,
+        catalog_url: str,
+        spec: PlatformMetricSpec | None = None,
+        durations: dict[str, float] | None = None,
+        clock: Clock | None = None,
+        account: str = "default",
+        log: Callable[[str], None] = lambda message: None,
+    ) -> MetricsAnswer:
+        """How ``posts`` performed on ``days``, from the platform's analytics API (``spec``: the packaged
+        ``analytics/data/platform_metrics.yaml`` entry by default; ``durations``: post id -> seconds).
+
+        Calls go through the uploads' retry policy, the account's circuit breaker and the quota ledger.
+        ``QuotaExhausted`` (``resume_at``: a quota used up, or a server asking to wait longer than the retry
+        cap) and ``CircuitOpen`` (``reopen_at``) mean "deferred: try again then"; other ``PlatformError``s
+        are failures. Missing credentials raise ``CredentialsMissing``.
+        """
+        if not posts or not days:
+            return MetricsAnswer()
+        if missing := self.missing_credentials():
+            raise CredentialsMissing(self.platform, missing)
+        clock = clock or SystemClock()
+        breaker = platform_breaker(self.breaker_threshold, self.breaker_cooldown_s)
+        circuit = f"{self.platform}/{account}"  # the same breaker as this account's uploads
+        steps = StepRunner(self.platform, self.retry_policy(), breaker, clock, log=log, circuit=circuit)
+        work = MetricsWork(steps=steps, quota=QuotaLedger(catalog_url, clock), account=account)
+        spec = spec or load_metric_specs()[self.platform]
+        with closing(self.api(clock)) as api:
+            return api.fetch_metrics(list(posts), sorted(set(days)), spec, dict(durations or {}), work)
 
     @abstractmethod
     def api(self, clock: Clock) -> Any:
@@ -111,7 +139,8 @@ class PlatformClient(dg.ConfigurableResource):
 
 
 class YouTubeClient(PlatformClient):
-    """YouTube Data API v3: resumable uploads, thumbnails, Shorts for 9:16; quota in units per Pacific day."""
+    """YouTube Data API v3: resumable uploads, thumbnails, Shorts for 9:16; quota in units per Pacific day.
+    Metrics come from the YouTube Analytics API: the refresh token needs its scopes too (``ANALYTICS_SCOPES``)."""
 
     platform: ClassVar[str] = "youtube"
     required_env: ClassVar[dict[str, str]] = {
@@ -135,15 +164,18 @@ class YouTubeClient(PlatformClient):
             "videos.list": 1,
             "channels.list": 1,
             "playlistItems.list": 1,
+            "reports.query": 1,  # YouTube Analytics queries share the ledger (no published unit cost)
         }
     )
     category_id: str = "1"
+    analytics_base_url: str = "https://youtubeanalytics.googleapis.com/"
 
     def api(self, clock: Clock) -> Any:
         from storyvid_assets.distribution.clients.youtube import YouTubeApi, YouTubeSettings
 
         settings = YouTubeSettings(
             base_url=self.base_url,
+            analytics_base_url=self.analytics_base_url,
             token_uri=self.token_uri,
             chunk_size=self.chunk_size,
             daily_quota_units=self.daily_quota_units,

@@ -1,0 +1,152 @@
+"""CSV import: YouTube Studio exports and the StoryVid layout, matched by header name, with errors that say where."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from pathlib import Path
+
+import pytest
+
+from storyvid_assets.analytics.csv_import import MetricsCsvError, read_metrics_csv
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "analytics"
+STUDIO = EXAMPLES / "youtube_studio_chart_data.csv"
+GENERIC = EXAMPLES / "storyvid_metrics.csv"
+STUDIO_HEADER = ["Date", "Content", "Video title", "Video publish time", "Duration", "Views", "Likes"]
+
+
+def write(path: Path, rows: list[list[object]], *, bom: bool = False) -> Path:
+    buf = io.StringIO()
+    csv.writer(buf).writerows(rows)
+    path.write_text(buf.getvalue(), encoding="utf-8-sig" if bom else "utf-8")
+    return path
+
+
+def table(path: Path) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+
+
+def test_studio_sample(tmp_path: Path) -> None:
+    assert STUDIO.read_bytes().startswith(b"\xef\xbb\xbf")  # the sample keeps Studio's byte-order mark
+    result = read_metrics_csv(STUDIO)
+    assert result.layout == "youtube_studio"
+    assert len(result.rows) == 15 and result.skipped == 1
+    assert {r.post_id for r in result.rows} == {"k3Vb9QmT1xA", "Pq7nR2sWd0E", "Zf4uH8cLm6Y"}
+    assert {r.day for r in result.rows} == {f"2026-09-0{d}" for d in range(1, 6)}
+    assert all(r.platform == "youtube" for r in result.rows)
+    row = next(r for r in result.rows if r.post_id == "Pq7nR2sWd0E" and r.day == "2026-09-01")
+    values = row.values
+    assert values.views == 298  # Engaged views, not Views
+    assert values.extra["Views"] == 308
+    assert (values.likes, values.comments, values.shares) == (11, 1, 2)
+    assert values.watch_time_s == pytest.approx(8.47 * 3600)
+    assert values.avg_view_pct == pytest.approx(46.70)
+    assert values.completion_rate == pytest.approx(0.467)
+    assert values.revenue_usd == pytest.approx(0.665)
+    assert values.extra["Impressions"] == 3931 and values.extra["Average view duration"] == 99
+    assert any("Engaged views" in note for note in result.notes)
+    assert any("Total" in note for note in result.notes)
+
+
+def test_generic_sample() -> None:
+    result = read_metrics_csv(GENERIC)
+    assert result.layout == "storyvid" and result.skipped == 0
+    assert {r.platform for r in result.rows} == {"youtube", "instagram", "tiktok", "facebook", "local"}
+    tiktok = next(r for r in result.rows if r.platform == "tiktok" and r.day == "2026-09-01").values
+    assert tiktok.views == 2310 and tiktok.watch_time_s == 0.0
+    assert tiktok.avg_view_pct is None and tiktok.completion_rate is None and tiktok.revenue_usd is None
+    instagram = next(r for r in result.rows if r.platform == "instagram" and r.day == "2026-09-01").values
+    assert instagram.extra == {"saved": 14} and instagram.completion_rate == 0.31
+    with pytest.raises(MetricsCsvError, match="'youtube' but the import is for 'tiktok'"):
+        read_metrics_csv(GENERIC, platform="tiktok")
+
+
+def test_same_layouts_without_bom_and_in_any_column_order(tmp_path: Path) -> None:
+    for source in (STUDIO, GENERIC):
+        rows = table(source)
+        order = list(range(len(rows[0])))
+        random.Random(4).shuffle(order)
+        shuffled = write(tmp_path / source.name, [[r[i] for i in order] for r in rows])
+        assert not shuffled.read_bytes().startswith(b"\xef\xbb\xbf")
+        assert read_metrics_csv(shuffled) == read_metrics_csv(source)
+
+
+def test_total_rows_skipped_wherever_they_are(tmp_path: Path) -> None:
+    path = write(tmp_path / "c.csv", [STUDIO_HEADER, ["2026-09-01", "abc", "t", "", "60", "10", "1"],
+                                      ["2026-09-01", "TOTAL", "", "", "", "10", "1"], []], bom=True)
+    result = read_metrics_csv(path)
+    assert [r.post_id for r in result.rows] == ["abc"] and result.skipped == 2
+
+
+def test_views_only_studio_file_and_other_spellings(tmp_path: Path) -> None:
+    path = write(tmp_path / "c.csv", [
+        [" date ", "Content", "Views", "Average percentage viewed (%)", "Estimated revenue (USD)", "Country"],
+        ["Sep 1, 2026", "abc", "1,234", "112.5", "0.5", "GB"],
+    ])
+    result = read_metrics_csv(path, platform="youtube")
+    values = result.rows[0].values
+    assert result.rows[0].day == "2026-09-01"
+    assert values.views == 1234 and values.revenue_usd == 0.5
+    assert values.avg_view_pct == 112.5 and values.completion_rate == 1.0
+    assert values.extra == {} and any("Country" in note for note in result.notes)
+    assert result.notes[0] == "views from 'Views'"
+
+
+def test_unknown_numeric_column_goes_to_extra(tmp_path: Path) -> None:
+    path = write(tmp_path / "g.csv", [["platform", "post_id", "day", "views", "reposts", "skip_rate"],
+                                      ["instagram", "m1", "2026-09-01", "40", "3", "12.5%"]])
+    assert read_metrics_csv(path).rows[0].values.extra == {"reposts": 3, "skip_rate": 12.5}
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "value", "problem"),
+    [
+        (3, "Likes", "lots", "is not a number"),
+        (4, "Engaged views", "12.5", "is not a whole number"),
+        (5, "Shares", "-2", "out of range"),
+        (6, "Date", "2026-13-01", "is not a date"),
+        (7, "Content", "", "is empty"),
+    ],
+)
+def test_bad_studio_value_names_row_and_column(tmp_path: Path, row: int, column: str, value: str,
+                                               problem: str) -> None:
+    rows = table(STUDIO)
+    rows[row - 1][rows[0].index(column)] = value
+    with pytest.raises(MetricsCsvError) as err:
+        read_metrics_csv(write(tmp_path / "bad.csv", rows, bom=True))
+    assert (err.value.row, err.value.column) == (row, column)
+    assert f"row {row}, column '{column}'" in str(err.value) and problem in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "problem"),
+    [("day", "09/01/2026", "is not a date"), ("completion_rate", "1.4", "out of range"),
+     ("platform", "myspace", "is not a platform"), ("views", "", "is empty"), ("post_id", "", "is empty")],
+)
+def test_bad_generic_value_names_row_and_column(tmp_path: Path, column: str, value: str, problem: str) -> None:
+    rows = table(GENERIC)
+    rows[3][rows[0].index(column)] = value
+    with pytest.raises(MetricsCsvError) as err:
+        read_metrics_csv(write(tmp_path / "bad.csv", rows))
+    assert (err.value.row, err.value.column) == (4, column) and problem in str(err.value)
+
+
+def test_same_post_and_day_twice_is_an_error(tmp_path: Path) -> None:
+    rows = table(GENERIC)
+    with pytest.raises(MetricsCsvError, match=r"row 11: .*first in row 2"):
+        read_metrics_csv(write(tmp_path / "dup.csv", [*rows, rows[1]]))
+
+
+def test_unknown_layout_names_missing_columns_and_both_layouts(tmp_path: Path) -> None:
+    path = write(tmp_path / "x.csv", [["Date", "Video", "Views"], ["2026-09-01", "abc", "3"]])
+    with pytest.raises(MetricsCsvError) as err:
+        read_metrics_csv(path)
+    message = str(err.value)
+    assert "lacks Content" in message and "lacks platform, post_id, day" in message
+    assert "Chart data.csv" in err.value.fix and "platform,post_id,day,views" in err.value.fix
+    with pytest.raises(MetricsCsvError, match="Engaged views or Views"):
+        read_metrics_csv(write(tmp_path / "y.csv", [["Date", "Content", "Likes"], ["2026-09-01", "abc", "3"]]))
+    with pytest.raises(MetricsCsvError, match="no header row"):
+        read_metrics_csv(write(tmp_path / "empty.csv", []))
