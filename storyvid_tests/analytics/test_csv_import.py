@@ -12,6 +12,7 @@ import pytest
 from storyvid_assets.analytics.csv_import import MetricsCsvError, read_metrics_csv
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "analytics"
+SAMPLE_STUDIO = EXAMPLES / "youtube_studio_chart_data.csv"
 STUDIO = EXAMPLES / "youtube_studio_chart_data.csv"
 GENERIC = EXAMPLES / "storyvid_metrics.csv"
 STUDIO_HEADER = ["Date", "Content", "Video title", "Video publish time", "Duration", "Views", "Likes"]
@@ -150,3 +151,77 @@ def test_unknown_layout_names_missing_columns_and_both_layouts(tmp_path: Path) -
         read_metrics_csv(write(tmp_path / "y.csv", [["Date", "Content", "Likes"], ["2026-09-01", "abc", "3"]]))
     with pytest.raises(MetricsCsvError, match="no header row"):
         read_metrics_csv(write(tmp_path / "empty.csv", []))
+
+
+# --------------------------------------------------------------------------- the CSV path and the API path agree
+
+
+def test_the_studio_sample_stores_the_same_table_as_the_youtube_analytics_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The documented Studio sample imported with ``storyvid analytics import`` and the same figures read from
+    (a loopback) YouTube Analytics through ``daily_metrics``' collector give the same daily table."""
+    from storyvid_assets.analytics.loop import CollectEnv, collect_day
+    from storyvid_assets.catalog.db import migrate, session_scope
+    from storyvid_assets.catalog.queries.analytics import metrics_frame
+    from storyvid_assets.catalog.queries.uploads import record_post
+    from storyvid_assets.cli import main
+    from storyvid_assets.models import PlatformPost
+    from storyvid_assets.resources.metrics.platforms import PlatformMetrics
+    from storyvid_assets.settings import reset_settings
+    from storyvid_tests.distribution.conftest import FakeClock, client_for
+    from storyvid_tests.fakes.youtube import FakeYouTube
+
+    rows = [r for r in csv.DictReader(SAMPLE_STUDIO.read_text(encoding="utf-8-sig").splitlines())
+            if r["Content"] != "Total"]
+    videos = sorted({r["Content"] for r in rows})
+    days = sorted({r["Date"] for r in rows})
+
+    def catalog(name: str) -> str:
+        url = f"sqlite:///{tmp_path / name}"
+        migrate(url)
+        with session_scope(url) as session:
+            for video in videos:
+                post = PlatformPost(platform="youtube", format="16:9", post_id=video, url="", status="published")
+                record_post(session, "bedtime", f"2026-08-{videos.index(video) + 28}", video, post)
+        return url
+
+    via_csv = catalog("csv.db")
+    monkeypatch.setenv("STORYVID_CATALOG_URL", via_csv)
+    reset_settings()
+    assert main(["analytics", "import", str(SAMPLE_STUDIO), "--channel", "bedtime"]) == 0
+    monkeypatch.delenv("STORYVID_CATALOG_URL")
+    reset_settings()
+
+    via_api = catalog("api.db")
+    clock = FakeClock()
+    with FakeYouTube(now=clock.now) as fake:
+        for r in rows:
+            fake.set_daily(r["Content"], r["Date"], engagedViews=float(r["Engaged views"]), views=float(r["Views"]),
+                           likes=float(r["Likes"]), comments=float(r["Comments added"]), shares=float(r["Shares"]),
+                           estimatedMinutesWatched=float(r["Watch time (hours)"]) * 60,
+                           averageViewPercentage=float(r["Average percentage viewed (%)"]),
+                           estimatedRevenue=float(r["Your estimated revenue (USD)"]))
+        youtube = client_for("youtube", fake, analytics_base_url=fake.origin + "/")
+        env = CollectEnv(catalog_url=via_api, today=days[-1], clients={"youtube": youtube})
+        for day in days:
+            result = collect_day(via_api, "bedtime", day, PlatformMetrics(), env)
+            assert result.stored == len(videos), result.notes
+
+    columns = ["platform", "day", "views", "likes", "comments", "shares", "watch_time_s", "avg_view_pct",
+               "completion_rate", "revenue_usd"]
+
+    def table(url: str) -> list[tuple[object, ...]]:
+        with session_scope(url) as session:
+            frame = metrics_frame(session, "bedtime")
+        return [tuple(round(v, 6) if isinstance(v, float) else v for v in row)
+                for row in frame.sort_values(["day", "upload_id"])[columns].itertuples(index=False)]
+
+    csv_table, api_table = table(via_csv), table(via_api)
+    assert len(csv_table) == len(videos) * len(days)
+    exact = [columns.index(c) for c in columns if c not in ("watch_time_s", "revenue_usd")]
+    assert [[r[i] for i in exact] for r in csv_table] == [[r[i] for i in exact] for r in api_table]
+    watch, revenue = columns.index("watch_time_s"), columns.index("revenue_usd")
+    for from_csv, from_api in zip(csv_table, api_table, strict=True):  # the API reports whole minutes and cents
+        assert from_csv[watch] == pytest.approx(from_api[watch], abs=60)
+        assert from_csv[revenue] == pytest.approx(from_api[revenue], abs=0.01)

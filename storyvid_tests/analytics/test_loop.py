@@ -39,8 +39,9 @@ def url(sqlite_catalog_url: str) -> str:
 
 @pytest.fixture
 def channel() -> ChannelConfig:
-    """Bedtime without exploration, so every pinned episode shows the active configuration."""
-    return get_channel("bedtime").model_copy(update={"optimization": OptimizationSettings(explore=0.0)})
+    """Bedtime without exploration or experiments, so every pinned episode shows the active configuration."""
+    return get_channel("bedtime").model_copy(update={"optimization": OptimizationSettings(explore=0.0),
+                                                     "experiments": []})
 
 
 def upload(url: str, date: str = DAY, post_id: str = "p1") -> int:

@@ -23,7 +23,8 @@ def music_channel(**optimization: object) -> ChannelConfig:
     deciding every 20 mature episodes."""
     values: dict[str, object] = {"explore": 0.5, "tunables": ["music_mood"], "min_sample": 20,
                                  "choices": {"music_mood": ["dreamy", "calm"]}, **optimization}
-    return get_channel("bedtime").model_copy(update={"optimization": OptimizationSettings(**values)})
+    return get_channel("bedtime").model_copy(update={"optimization": OptimizationSettings(**values),
+                                                     "experiments": []})
 
 
 def fresh_catalog(tmp_path: Path, name: str) -> str:
