@@ -7,13 +7,15 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 EXTRAS := dev,render,moderation,platforms,cloud-ai,production
 export STORYVID_HOME ?= $(CURDIR)/storyvid_home
 
-.PHONY: demo dev test lint format bench bench-render bench-recommend clean help
+.PHONY: demo dev test lint format bench bench-render bench-recommend bench-illustrations bench-captions clean help
 
 help:
 	@echo "make demo    - bootstrap .venv, make one complete episode offline, print where the videos are"
 	@echo "make dev     - Dagster UI on http://127.0.0.1:3000"
 	@echo "make test    - the full test suite (installs test extras)"
 	@echo "make bench-render - rendering benchmark (writes benchmarks/results/render.json)"
+	@echo "make bench-illustrations - contact sheets, scene distinctness, image time (writes benchmarks/results/illustrations.json)"
+	@echo "make bench-captions - caption sync against the voice, per channel (writes benchmarks/results/caption_sync.json)"
 	@echo "make bench-recommend - training + recommending, 2 years x 4 platforms (writes benchmarks/results/recommend.json)"
 
 $(VENV)/.base: pyproject.toml setup.py
@@ -49,10 +51,16 @@ test: $(VENV)/.all
 	$(BIN)/ruff check storyvid_assets storyvid_tests benchmarks
 	$(BIN)/pytest -n 2 --timeout 900
 
-bench: bench-render bench-recommend
+bench: bench-render bench-recommend bench-illustrations bench-captions
 
 bench-render: $(VENV)/.bench
 	$(BIN)/python benchmarks/bench_render.py
+
+bench-illustrations: $(VENV)/.base
+	$(BIN)/python benchmarks/contact_sheets.py --label $(or $(LABEL),after)
+
+bench-captions: $(VENV)/.base
+	$(BIN)/python benchmarks/caption_sync.py
 
 bench-recommend: $(VENV)/.all
 	$(BIN)/python benchmarks/bench_recommend.py

@@ -318,6 +318,7 @@ class PublishItem(Frozen):
     video_sha256: str
     thumbnail_path: str | None
     captions_path: str | None  # SRT
+    captions_burned_in: bool = True  # drawn into the picture: a caption track would show every line twice
     metadata: PlatformMetadataItem
     content_marker: str
     duration: float

@@ -82,7 +82,8 @@ def publication(
             channel=episode.channel.name, date=episode.date, format=video.format,
             video_path=str(media_store.local_path(video.video.key)), video_sha256=video.video.sha256,
             thumbnail_path=str(media_store.local_path(cover.image.key)) if cover else None,
-            captions_path=str(media_store.local_path(narration.srt.key)), metadata=meta,
+            captions_path=str(media_store.local_path(narration.srt.key)),
+            captions_burned_in=episode.channel.captions, metadata=meta,
             content_marker=platform_metadata.content_marker, duration=video.duration, width=video.width,
             height=video.height,
         )

@@ -1,4 +1,5 @@
-"""Thumbnails: a 1280x720 YouTube thumbnail and a 9:16 cover, two variants each, from the most striking scene."""
+"""Thumbnails: a 1280x720 YouTube thumbnail, a 9:16 cover and a cover for any other format the channel renders
+(1:1), two variants each, from the most striking scene."""
 
 # No `from __future__ import annotations` here: dagster 1.13.27 compares the `context` annotation
 # with the class itself and rejects the string form.
@@ -11,7 +12,7 @@ from storyvid_assets.assets.partitions import ASSET_GROUP, episode_partitions_de
 from storyvid_assets.catalog.queries.media import record_media
 from storyvid_assets.episode import Episode
 from storyvid_assets.models import EpisodeThumbnails, SceneImages, Story, Thumbnail
-from storyvid_assets.render.thumbnail import THUMBNAIL_SPECS, encode_jpeg, make_thumbnail, striking_score
+from storyvid_assets.render.thumbnail import encode_jpeg, make_thumbnail, striking_score, thumbnail_specs
 from storyvid_assets.resources.storage.catalog import CatalogResource
 from storyvid_assets.resources.storage.media_store import MediaStore
 
@@ -42,7 +43,7 @@ def thumbnail(
     source = Image.open(media_store.local_path(best.image.key)).convert("RGB")
     made: list[Thumbnail] = []
     previews: list[str] = []
-    for spec in THUMBNAIL_SPECS:
+    for spec in thumbnail_specs(episode.channel.formats):
         for variant in VARIANTS:
             picture = make_thumbnail(
                 source, story.title, spec, variant, best.focal_point, episode.channel.look.caption_highlight

@@ -157,9 +157,11 @@ def _video_qc(videos: EpisodeVideos, narration: Narration, media_store: MediaSto
     for video in videos.videos:
         timeline = Timeline.model_validate_json(media_store.read_bytes(str(video.metadata["timeline_key"])))
         ass = media_store.read_bytes(str(video.metadata["captions_key"])).decode()
-        expected = qc_expectations(video, timeline, narration.duration)
+        expected = qc_expectations(video, timeline, narration.duration, media_store.local_path(narration.audio.key))
         report = inspect_video(media_store.local_path(video.video.key), expected, ass)
-        findings[format_slug(video.format)] = dg.MetadataValue.md(qc_markdown(report))
+        slug = format_slug(video.format)
+        findings[slug] = dg.MetadataValue.md(qc_markdown(report))
+        findings.update({f"{slug}_{name}": value for name, value in report.metrics.items()})
         if not report.passed:
             failed.append(f"{video.format}: {report.summary()}")
     findings["failures"] = "; ".join(failed) if failed else "none"
@@ -176,5 +178,6 @@ with warnings.catch_warnings():  # checks evaluated per partition are a preview 
         additional_ins={"narration": dg.AssetIn("narration")},
         description="Measures every rendered file: codec, pixel format, size, frame rate, duration = narration "
         "±0.25 s, audio present and at -14 LUFS ±1 (true peak <= -1 dBTP), no black stretch over 0.5 s outside fades, "
-        "caption cues inside the video.",
+        "caption cues inside the video, captions in sync with the voice (utterance onsets measured in the file's "
+        "audio within ±0.25 s of their caption starts).",
     )(_video_qc)

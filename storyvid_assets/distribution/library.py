@@ -1,4 +1,8 @@
-"""The local channel library: a folder per episode and format, a JSON per item, an index.html gallery."""
+"""The local channel library: a folder per episode and format, a JSON per item, an index.html gallery.
+
+Each format's video gets a poster of its own shape (a cover made for another shape is fitted, never stretched);
+the WebVTT track is offered, but shown by default only when the captions are not burned into the picture.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,11 @@ import os
 import shutil
 from pathlib import Path
 
+from PIL import Image
 from pydantic import BaseModel
 
 from storyvid_assets.models import PlatformPost, PublishItem, format_slug
+from storyvid_assets.render.thumbnail import encode_jpeg, fit_to_aspect
 
 ITEM_FILE = "item.json"
 
@@ -29,6 +35,7 @@ class LibraryItem(BaseModel):
     thumbnail: str | None
     captions: str | None
     vtt: str | None
+    captions_burned_in: bool = True  # items written before this field was kept had their captions burned in
     sha256: str
     duration: float
     width: int
@@ -55,8 +62,7 @@ def publish_to_library(root: Path, item: PublishItem) -> PlatformPost:
     _copy_atomic(Path(item.video_path), folder / "video.mp4")
     thumbnail = captions = vtt = None
     if item.thumbnail_path:
-        thumbnail = "thumbnail" + Path(item.thumbnail_path).suffix
-        _copy_atomic(Path(item.thumbnail_path), folder / thumbnail)
+        thumbnail = _write_poster(Path(item.thumbnail_path), folder, item.width, item.height)
     if item.captions_path:
         captions = "captions.srt"
         _copy_atomic(Path(item.captions_path), folder / captions)
@@ -66,15 +72,50 @@ def publish_to_library(root: Path, item: PublishItem) -> PlatformPost:
             _copy_atomic(vtt_source, folder / vtt)
     post_id = f"{item.channel}-{item.date}-{slug}"
     record = LibraryItem(
-        post_id=post_id, channel=item.channel, date=item.date, format=item.format, title=item.metadata.title,
-        description=item.metadata.description, hashtags=item.metadata.hashtags, video="video.mp4",
-        thumbnail=thumbnail, captions=captions, vtt=vtt, sha256=item.video_sha256, duration=item.duration,
-        width=item.width, height=item.height,
+        post_id=post_id,
+        channel=item.channel,
+        date=item.date,
+        format=item.format,
+        title=item.metadata.title,
+        description=item.metadata.description,
+        hashtags=item.metadata.hashtags,
+        video="video.mp4",
+        thumbnail=thumbnail,
+        captions=captions,
+        vtt=vtt,
+        captions_burned_in=item.captions_burned_in,
+        sha256=item.video_sha256,
+        duration=item.duration,
+        width=item.width,
+        height=item.height,
     )
     _write_atomic(folder / ITEM_FILE, record.model_dump_json(indent=2))
     write_index(root)
-    return PlatformPost(platform="local", format=item.format, post_id=post_id,
-                        url=(folder / "video.mp4").as_uri(), status="published")
+    return PlatformPost(
+        platform="local", format=item.format, post_id=post_id, url=(folder / "video.mp4").as_uri(), status="published"
+    )
+
+
+def _write_poster(cover: Path, folder: Path, width: int, height: int) -> str:
+    """The video's poster in ``folder``: ``cover`` as is when it has the video's shape, else fitted to it."""
+    with Image.open(cover) as image:
+        shape = width / height
+        if abs(image.width / image.height - shape) <= 0.01 * shape:
+            name = "thumbnail" + cover.suffix
+            _copy_atomic(cover, folder / name)
+            return name
+        fitted = fit_to_aspect(image, width, height)
+    name = "thumbnail.jpg"
+    tmp = folder / f".tmp-{name}"
+    tmp.write_bytes(encode_jpeg(fitted))
+    os.replace(tmp, folder / name)
+    return name
+
+
+def caption_track(src: str, burned_in: bool) -> str:
+    """The WebVTT ``<track>``: always offered, on by default only when the picture has no captions of its own."""
+    default = "" if burned_in else " default"
+    return f'<track kind="captions" src="{src}" srclang="en" label="English"{default}>'
 
 
 def library_items(root: Path) -> list[tuple[Path, LibraryItem]]:
@@ -90,8 +131,7 @@ def render_index(root: Path) -> str:
     for folder, item in library_items(root):
         rel = folder.relative_to(root).as_posix()
         poster = f' poster="{rel}/{item.thumbnail}"' if item.thumbnail else ""
-        track = (f'<track kind="captions" src="{rel}/{item.vtt}" srclang="en" label="English" default>'
-                 if item.vtt else "")
+        track = caption_track(f"{rel}/{item.vtt}", item.captions_burned_in) if item.vtt else ""
         tags = " ".join(html.escape(t) for t in item.hashtags)
         cards.append(
             f'<article class="card f{format_slug(item.format)}" data-post-id="{html.escape(item.post_id)}">'

@@ -31,10 +31,12 @@ class PlannedUpload:
 
 
 def cover_for(video: RenderedVideo, thumbnails: EpisodeThumbnails, variant: str = "a") -> Thumbnail | None:
-    """The cover of ``video``: the ``variant`` (the episode's thumbnail A/B setting) of the thumbnails whose
-    orientation matches it (portrait vs landscape/square), else the first of them; None when none matches."""
+    """The cover of ``video``: the ``variant`` (the episode's thumbnail A/B setting) of the thumbnails of its
+    shape (else of its orientation, portrait vs landscape/square), else the first of them; None when none matches."""
+    shape = video.width / video.height
     portrait = video.height > video.width
-    matching = [t for t in thumbnails.thumbnails if (t.height > t.width) == portrait]
+    same_shape = [t for t in thumbnails.thumbnails if abs(t.width / t.height - shape) <= 0.01 * shape]
+    matching = same_shape or [t for t in thumbnails.thumbnails if (t.height > t.width) == portrait]
     return next((t for t in matching if t.variant == variant), matching[0] if matching else None)
 
 
@@ -99,6 +101,7 @@ def plan_uploads(
                 video_sha256=video.video.sha256,
                 thumbnail_path=local_path(cover.image.key) if cover else None,
                 captions_path=captions_path,
+                captions_burned_in=channel.captions,
                 metadata=meta,
                 content_marker=metadata.content_marker,
                 duration=video.duration,

@@ -4,18 +4,32 @@ from __future__ import annotations
 
 import io
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image, ImageChops
 
 from storyvid_assets.imaging import layers
 from storyvid_assets.imaging.canvas import Canvas, MaskPen, scale_mask
+from storyvid_assets.imaging.characters import POSES, TRAIT_TONE, dressed, posed
 from storyvid_assets.imaging.composition import Composition, Side, opposite
 from storyvid_assets.imaging.foreground import paint_foreground
-from storyvid_assets.imaging.palette import Color, Palette, graded_palette, mix, scale, warmed
-from storyvid_assets.imaging.plan import ScenePlan, Subject, plan_scene
+from storyvid_assets.imaging.palette import (
+    Color,
+    Palette,
+    base_palette,
+    furnished,
+    graded,
+    mix,
+    scale,
+    shot_lit,
+    tempered,
+    warmed,
+)
+from storyvid_assets.imaging.plan import ScenePlan, Subject, Trait, plan_scene
+from storyvid_assets.imaging.rooms import PLAIN_ROOM_PROPS, paint_props, scene_props
 from storyvid_assets.imaging.shapes import LAYER_ORDER, SPRITES, Prim, Sprite
+from storyvid_assets.imaging.vocabulary import Anatomy, vocabulary
 
 MIN_SIZE = 16
 TABLE_HEIGHT = 0.2  # of the short side
@@ -45,6 +59,7 @@ class Placement:
     w: float
     h: float
     main: bool
+    subject: Subject | None = None
 
     @property
     def centre(self) -> tuple[float, float]:
@@ -118,6 +133,7 @@ def draw_sprite(
     tones: dict[str, Color],
     light_strength: float,
     rim: tuple[Color, float, float] | None = None,
+    detail: Color | None = None,
 ) -> None:
     """Paint one sprite layer by layer; ``rim`` = (colour, dx, dy) lights the edge facing the light."""
     pad = max(p.w, p.h) * 0.45
@@ -139,7 +155,7 @@ def draw_sprite(
                 for pr in cuts:
                     draw_prim(pen, pr, p, 0)
             mask = pen.mask()
-            canvas.paste_mask(mask, pen.box, body)
+            canvas.paste_mask(mask, pen.box, body if layer == "body" or detail is None else detail)
             if layer == "body" and rim is not None:
                 paint_rim(canvas, mask, pen.box, rim)
             continue
@@ -256,6 +272,10 @@ def place(
     return Placement(sprite, x, y, w, h, main)
 
 
+def with_subject(p: Placement, subject: Subject) -> Placement:
+    return Placement(p.sprite, p.x, p.y, p.w, p.h, p.main, subject)
+
+
 def standing_line(stage: Stage, anchor: str, x0: float, x1: float, unit: float) -> float:
     """The y a sprite with ``anchor`` stands on between ``x0`` and ``x1``: table top, floor, ground or horizon.
 
@@ -341,10 +361,10 @@ def copies(
     zoom: float = 1.0,
 ) -> list[Placement]:
     first = place(sprite, canvas, stage, cx, main, rng, zoom=zoom)
-    out = [first]
+    out = [with_subject(first, sub)]
     for k in range(1, sub.count):
         dx = first.w * (0.9 + 0.4 * k) * (1 if k % 2 else -1)
-        out.append(place(sprite, canvas, stage, cx + dx, False, rng, shrink=0.8, zoom=zoom))
+        out.append(with_subject(place(sprite, canvas, stage, cx + dx, False, rng, shrink=0.8, zoom=zoom), sub))
     return out
 
 
@@ -491,6 +511,8 @@ def paint_indoor(canvas: Canvas, plan: ScenePlan, pal: Palette) -> Stage:
     comp = plan.composition
     side = comp.light_side
     room = layers.paint_room(canvas, pal, stream(plan, "room"), side, comp.floor, comp.window)
+    props = vocabulary().interiors[plan.room].props if plan.room is not None else PLAIN_ROOM_PROPS
+    paint_props(canvas, pal, scene_props(props, comp.slot), room.floor_y, room.window, stream(plan, "props"))
     wx0, wy0, wx1, wy1 = room.window
     box = (int(wx0), int(wy0), int(wx1), int(wy1))
     geom = None
@@ -530,7 +552,17 @@ def light_direction(stage: Stage, canvas: Canvas) -> tuple[float, float]:
     return canvas.width * 0.2, 0.0
 
 
-def paint_subjects(canvas: Canvas, plan: ScenePlan, pal: Palette, stage: Stage, placements: list[Placement]) -> None:
+Region = tuple[Subject, np.ndarray]  # a subject and where it is drawn: a boolean mask of the canvas
+
+
+def paint_subjects(
+    canvas: Canvas,
+    plan: ScenePlan,
+    pal: Palette,
+    stage: Stage,
+    placements: list[Placement],
+    regions: list[Region] | None = None,
+) -> None:
     tones = tone_colors(pal)
     strength = LIGHT_STRENGTH[plan.time_of_day]
     lx, ly = light_direction(stage, canvas)
@@ -541,25 +573,129 @@ def paint_subjects(canvas: Canvas, plan: ScenePlan, pal: Palette, stage: Stage, 
         x1 = max(p.x + p.w for p in on_table) + canvas.unit * 0.08
         top = stage.floor_y - canvas.unit * TABLE_HEIGHT
         layers.paint_table(canvas, pal, x0, x1, top, stage.floor_y)
-    # back to front by where they stand, in steps of a twentieth of the height (so a preview keeps the order)
-    for p in sorted(placements, key=lambda q: (q.main, round((q.y + q.h) / canvas.height * 20))):
+    # back to front by where they stand, in steps of a twentieth of the height (so a preview keeps the order);
+    # characters in front of things (a house never hides the bear beside it), the main subject last
+    anatomy = vocabulary().anatomy
+    for p in sorted(
+        placements, key=lambda q: (q.main, q.sprite.name in anatomy, round((q.y + q.h) / canvas.height * 20))
+    ):
         prims = p.sprite.build(rng)
         body = scale(pal.near, 0.85) if p.main else mix(pal.near, pal.mid, 0.3)
-        if p.sprite.anchor == "plane":
-            body = mix(pal.snow, pal.near, 0.65) if "snow" in plan.terrain else scale(pal.near, 0.6)
+        detail = body
+        sprite_tones = tones
         if p.sprite.anchor == "branch" and stage.floor_y is None:
             paint_branch(canvas, pal, p, body)
+        if p.subject is not None:
+            prims, body, detail, sprite_tones = character(plan, p, prims, pal, body, tones, canvas.width)
+            if regions is not None:
+                regions.append((p.subject, subject_mask(p, prims, canvas)))
+        if p.sprite.anchor == "plane":
+            body = mix(pal.snow, pal.near, 0.65) if "snow" in plan.terrain else scale(pal.near, 0.6)
         rim = None
         if p.main:
             cx, cy = p.centre
             d = np.hypot(lx - cx, ly - cy) or 1.0
             shift = canvas.unit * 0.0045
             rim = (mix(pal.glow, pal.light, 0.4), -(lx - cx) / d * shift, -(ly - cy) / d * shift)
-        draw_sprite(canvas, p, prims, body, tones, strength, rim)
+        draw_sprite(canvas, p, prims, body, sprite_tones, strength, rim, detail)
         if p.sprite.name == "lighthouse":
             lamp = (p.x + p.w * 0.5, p.y + p.h * 0.16)
             target = (canvas.width * (0.0 if p.centre[0] > canvas.width / 2 else 1.0), lamp[1] + canvas.height * 0.05)
             canvas.beam(lamp, target, 0.12, pal.window, 0.45 * strength)
+
+
+LIT = {"day": 1.0, "dawn": 0.9, "sunset": 0.88, "fog": 0.9, "storm": 0.76, "night": 0.8}
+KEY_LIGHT_MIX = 0.12  # how far a named colour leans towards the scene's light: lit, but still itself
+
+
+def lit(rgb: Color, plan: ScenePlan, pal: Palette) -> Color:
+    """A named colour under the scene's light: dimmer at night, a little towards the light's colour."""
+    light = pal.window if plan.indoor and plan.warmth > 0 else pal.glow
+    return mix(scale(rgb, LIT[plan.time_of_day]), light, KEY_LIGHT_MIX)
+
+
+def pose_of(plan: ScenePlan, p: Placement) -> str:
+    """The pose the prompt names, else one per shot and subject (the scenes of an episode vary it)."""
+    if plan.pose is not None:
+        return plan.pose
+    name = p.subject.name if p.subject is not None else p.sprite.name
+    return POSES[(plan.composition.slot + zlib.crc32(name.encode())) % len(POSES)]
+
+
+def character(
+    plan: ScenePlan, p: Placement, prims: list[Prim], pal: Palette, body: Color, tones: dict[str, Color], width: int
+) -> tuple[list[Prim], Color, Color, dict[str, Color]]:
+    """A character's primitives dressed and posed, its body and detail colours and its tones (features' colours)."""
+    subject = p.subject
+    assert subject is not None
+    vocab = vocabulary()
+    anatomy = vocab.anatomy.get(p.sprite.name)
+    tones = dict(tones)
+    for trait in subject.features:
+        tones[TRAIT_TONE + trait.feature] = lit(trait.rgb, plan, pal)
+    named = subject.body
+    if anatomy is None:  # a thing, not a character: only a named colour changes it
+        if named is not None:
+            body = lit(named.rgb, plan, pal)
+            if not any(pr.layer == "body" for pr in prims):
+                prims = [
+                    Prim(pr.kind, pr.geom, pr.layer, "trait:body", pr.width, pr.glow) if pr.layer == "face" else pr
+                    for pr in prims
+                ]
+                tones["trait:body"] = body
+        return prims, body, body, tones
+    colour = lit(named.rgb if named is not None else natural_colour(subject, anatomy), plan, pal)
+    if (
+        anatomy.clothed
+        and subject.name != "ghost"
+        and not any(vocab.features[t.feature].part in CLOTHES_PARTS for t in subject.features)
+    ):
+        subject = replace(subject, traits=(*subject.traits, Trait("top", "", colour)))  # their clothes
+        tones[TRAIT_TONE + "top"] = colour
+    if anatomy.clothed and subject.name != "ghost":
+        colour = lit(SKIN, plan, pal)  # a person's own colour is their clothes'; head and hands stay plain
+    if not any(pr.layer == "body" for pr in prims):  # a ghost is all face: its colour is its face's
+        prims = [
+            Prim(pr.kind, pr.geom, pr.layer, "trait:body", pr.width, pr.glow) if pr.layer == "face" else pr
+            for pr in prims
+        ]
+        tones["trait:body"] = colour
+    parts = {key: f.part for key, f in vocab.features.items()}
+    prims = dressed(prims, subject, anatomy, p.sprite.aspect, parts)
+    if p.sprite.anchor == "ground":
+        mirror = not anatomy.upright and p.centre[0] > width / 2  # a side view faces into the picture
+        prims = posed(prims, pose_of(plan, p), anatomy, mirror)
+    return prims, colour, scale(colour, 0.35), tones
+
+
+SKIN: Color = (96, 80, 76)
+CLOTHES_PARTS = frozenset(("torso", "coat", "dress"))
+CLOTHES: tuple[Color, ...] = ((150, 60, 60), (60, 110, 150), (70, 120, 80), (150, 110, 60), (110, 80, 140))
+
+
+def natural_colour(subject: Subject, anatomy: Anatomy) -> Color:
+    """The body colour when the prompt names none: the animal's own, or clothes chosen by the description."""
+    if not anatomy.clothed or subject.name == "ghost":
+        return anatomy.natural
+    return CLOTHES[zlib.crc32(repr((subject.name, subject.traits)).encode()) % len(CLOTHES)]
+
+
+def subject_mask(p: Placement, prims: list[Prim], canvas: Canvas) -> np.ndarray:
+    """Where a placed sprite covers the canvas (every layer, holes cut), as a boolean array."""
+    pad = max(p.w, p.h) * 0.45
+    box = canvas.clip_box(p.x - pad, p.y - pad, p.x + p.w + pad, p.y + p.h + pad)
+    full = np.zeros((canvas.height, canvas.width), bool)
+    if box[0] >= box[2] or box[1] >= box[3]:
+        return full
+    pen = canvas.pen(box)
+    for pr in prims:
+        if pr.layer != "cut":
+            draw_prim(pen, pr, p, 255)
+    for pr in prims:
+        if pr.layer == "cut":
+            draw_prim(pen, pr, p, 0)
+    full[box[1] : box[3], box[0] : box[2]] = np.asarray(pen.mask()) > 127
+    return full
 
 
 def paint_branch(canvas: Canvas, pal: Palette, p: Placement, color: Color) -> None:
@@ -642,26 +778,63 @@ def soften(canvas: Canvas) -> None:
     canvas.image = small.resize((w, h), Image.Resampling.BICUBIC)
 
 
-def render_plan(plan: ScenePlan, width: int, height: int) -> tuple[Image.Image, tuple[float, float]]:
-    """Paint ``plan`` at ``width`` x ``height``; returns the picture and the focal point."""
+def scene_palette(plan: ScenePlan) -> Palette:
+    """The time of day's palette in the room's colours and the shot's light, graded by mood and genre, then the
+    light's colour temperature and contrast."""
+    pal = base_palette(plan.time_of_day, plan.dusk)
+    if plan.room is not None:
+        room = vocabulary().interiors[plan.room]
+        pal = furnished(pal, room.wall, room.floor)
+    slot = plan.composition.slot
+    pal = shot_lit(warmed(pal, plan.composition.warmth), plan.time_of_day, slot, plan.indoor, plan.warmth >= 0)
+    return tempered(graded(pal, plan.mood, plan.genre), plan.warmth, plan.contrast)
+
+
+def render_plan(
+    plan: ScenePlan, width: int, height: int, regions: list[Region] | None = None
+) -> tuple[Image.Image, tuple[float, float]]:
+    """Paint ``plan`` at ``width`` x ``height``; returns the picture and the focal point.
+
+    With ``regions`` (a list to fill), each character's drawn mask is appended to it, to measure its colours.
+    """
     comp = plan.composition
-    pal = warmed(graded_palette(plan.time_of_day, plan.mood, plan.genre, plan.dusk), comp.warmth)
+    pal = scene_palette(plan)
     canvas = Canvas(width, height)
     stage = paint_indoor(canvas, plan, pal) if plan.indoor else paint_outdoor(canvas, plan, pal)
     if comp.framing == "close":
         soften(canvas)
-    placements = layout(plan, canvas, stage, stream(plan, "placement"))
-    paint_subjects(canvas, plan, pal, stage, placements)
     strength = LIGHT_STRENGTH[plan.time_of_day]
     paint_foreground(canvas, pal, comp, plan.terrain, plan.indoor, strength, stream(plan, "foreground"))
+    # the scene's light falls on the set; characters are lit on their own, so their colours stay true
+    centre = light_centre(plan, stage, canvas)
+    canvas.image = layers.light_falloff(
+        canvas.image, stream(plan, "light"), LIGHT_FALLOFF, centre, LIGHT_REACH, DAPPLE, VIGNETTE
+    )
+    placements = layout(plan, canvas, stage, stream(plan, "placement"))
+    paint_subjects(canvas, plan, pal, stage, placements, regions)
     if not plan.indoor:
         if "rain" in plan.weather:
             layers.paint_rain(canvas, pal, stream(plan, "rain"))
         if "snow" in plan.weather:
             layers.paint_snowfall(canvas, pal, stream(plan, "snowfall"))
     canvas.composite_glow()
-    image = layers.vignette_and_grain(canvas.image, stream(plan, "grain"))
+    image = layers.grain(canvas.image, stream(plan, "grain"))
     return image, focal_point(plan, canvas, stage, placements)
+
+
+VIGNETTE = 0.0  # darker corners, kept light: the scene's own light falloff does the shaping
+LIGHT_FALLOFF = 0.3  # how much darker the far side of the picture is than where the light comes from
+DAPPLE = 0.35
+LIGHT_REACH = 2.2  # the falloff is centred this many times further out than the light (see light_falloff)
+
+
+def light_centre(plan: ScenePlan, stage: Stage, canvas: Canvas) -> tuple[float, float]:
+    """Where the scene's light comes from, as fractions of the size: the sun or moon, else the lit side."""
+    if stage.celestial is not None:
+        x, y = stage.celestial[0] / canvas.width, stage.celestial[1] / canvas.height
+    else:
+        x, y = (0.1 if plan.composition.light_side == "left" else 0.9), 0.25 + 0.4 * plan.composition.light_height
+    return (x, y)
 
 
 def validate_size(width: int, height: int) -> None:

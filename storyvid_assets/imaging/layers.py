@@ -555,18 +555,53 @@ def paint_table(canvas: Canvas, pal: Palette, x0: float, x1: float, top: float, 
     canvas.fill(pen, mix(pal.floor, pal.near, 0.5))
 
 
-def vignette_and_grain(
-    image: Image.Image, rng: np.random.Generator, strength: float = 0.28, grain: float = 3.2
+LIGHT_FIELD = 64  # samples across the light field; it is smooth, so it is computed small and resized
+
+
+def light_falloff(
+    image: Image.Image,
+    rng: np.random.Generator,
+    strength: float,
+    light: tuple[float, float],
+    reach: float = 1.0,
+    dapple: float = 0.0,
+    vignette: float = 0.0,
 ) -> Image.Image:
-    """Darken the corners gently and add fine monochrome film grain."""
+    """Darken away from the ``light`` (fractions of the size), dapple the light, darken the corners.
+
+    ``dapple`` is the amplitude of broad patches of light and shade and of shafts slanting from the light: they
+    differ from scene to scene, so two pictures of the same place are not lit the same.
+    """
     w, h = image.size
-    sw, sh = max(8, w // 16), max(8, h // 16)
+    sw, sh = LIGHT_FIELD, max(8, round(LIGHT_FIELD * h / w))  # the same field at every size: previews agree
+    lx, ly = light[0] * 2 - 1, light[1] * 2 - 1
+    cx, cy = lx * reach, ly  # the falloff is centred ``reach`` times further out than the light: it spans the picture
     ys = np.linspace(-1, 1, sh, dtype=np.float32)[:, None]
     xs = np.linspace(-1, 1, sw, dtype=np.float32)[None, :]
-    r2 = xs**2 + ys**2
-    v = (1.0 - strength * smoothstep(0.35, 2.0, r2)) * 255
-    vig = Image.fromarray(v.astype(np.uint8), "L").resize((w, h), Image.Resampling.BICUBIC)
-    out = ImageChops.multiply(image, Image.merge("RGB", (vig, vig, vig)))
-    noise = rng.standard_normal((h, w), dtype=np.float32) * grain + 128.0
-    n = Image.fromarray(np.clip(noise, 0, 255).astype(np.uint8), "L")
-    return ImageChops.add(out, Image.merge("RGB", (n, n, n)), scale=1.0, offset=-128)
+    v = 1.0 - strength * smoothstep(0.1, 2.6, (xs - cx) ** 2 + (ys - cy) ** 2)
+    v = v * (1.0 - vignette * smoothstep(0.35, 2.0, xs**2 + ys**2))  # the corners, whatever the light
+    if dapple > 0:
+        patches = value_noise(rng, (sw, sh), (4, 3), octaves=2)
+        slant = float(rng.uniform(0.2, 0.6)) * (1.0 if cx < 0 else -1.0)
+        phase = (xs + 1.0) / 2.0 + slant * (ys + 1.0) / 2.0
+        bands = np.zeros_like(phase)
+        for k, amp in ((3, 0.6), (5, 0.4)):
+            bands += amp * np.sin(2 * np.pi * (phase * k + float(rng.uniform(0, 1))))
+        shafts = (patches - 0.5) * 1.2 + bands * 0.5
+        clear = smoothstep(0.02, 0.5, (xs - lx) ** 2 + (ys - ly) ** 2)  # no shade on the sun or moon itself
+        v = v * (1.0 + dapple * 0.6 * (shafts - shafts.max()) * clear)  # shade only: nothing outshines the light
+    shade = Image.fromarray(np.clip(v * 255, 0, 255).astype(np.uint8), "L").resize((w, h), Image.Resampling.BICUBIC)
+    return ImageChops.multiply(image, Image.merge("RGB", (shade, shade, shade)))
+
+
+GRAIN_TILE = 512  # film grain is a tile of noise repeated: the eye cannot tell, and it is cheap at 2048 px
+
+
+def grain(image: Image.Image, rng: np.random.Generator, amount: float = 3.2) -> Image.Image:
+    """Fine monochrome film grain."""
+    w, h = image.size
+    tile = rng.standard_normal((min(h, GRAIN_TILE), min(w, GRAIN_TILE)), dtype=np.float32) * amount
+    reps = (-(-h // tile.shape[0]), -(-w // tile.shape[1]))
+    noise = np.tile(np.clip(tile + 0.5, -127, 127).astype(np.int16), reps)[:h, :w]
+    out = np.asarray(image, np.int16) + noise[..., None]
+    return Image.fromarray(np.clip(out, 0, 255).astype(np.uint8), "RGB")

@@ -237,16 +237,24 @@ def blend(a: Palette, b: Palette, t: float) -> Palette:
     return replace(a, **{f.name: mix(getattr(a, f.name), getattr(b, f.name), t) for f in fields(a)})
 
 
+def base_palette(time_of_day: TimeOfDay, dusk: bool = False) -> Palette:
+    """The palette of ``time_of_day``, leaning to night when ``dusk``."""
+    base = BASE_PALETTES[time_of_day]
+    return blend(base, BASE_PALETTES["night"], 0.5) if dusk else base
+
+
+def graded(pal: Palette, mood: str, genre: str) -> Palette:
+    """Every colour of ``pal`` graded by mood and genre."""
+    grade = grade_for(mood, genre)
+    return replace(pal, **{f.name: grade_color(getattr(pal, f.name), grade) for f in fields(pal)})
+
+
 def graded_palette(time_of_day: TimeOfDay, mood: str, genre: str, dusk: bool = False) -> Palette:
     """The base palette of ``time_of_day`` (leaning to night when ``dusk``) graded by mood and genre."""
-    grade = grade_for(mood, genre)
-    base = BASE_PALETTES[time_of_day]
-    if dusk:
-        base = blend(base, BASE_PALETTES["night"], 0.5)
-    return replace(base, **{f.name: grade_color(getattr(base, f.name), grade) for f in fields(base)})
+    return graded(base_palette(time_of_day, dusk), mood, genre)
 
 
-WARM_SHIFT = 0.12  # how far the warmest / coolest shot moves the sky, landscape and walls
+WARM_SHIFT = 0.3  # how far the warmest / coolest shot moves the sky, landscape and walls
 LIT_FIELDS = ("sky_top", "sky_mid", "sky_horizon", "far", "mid", "wall")
 
 
@@ -257,3 +265,73 @@ def warmed(pal: Palette, warmth: float) -> Palette:
     target = pal.glow if warmth > 0 else scale(pal.sky_top, 0.85)
     t = WARM_SHIFT * min(1.0, abs(warmth))
     return replace(pal, **{name: mix(getattr(pal, name), target, t) for name in LIT_FIELDS})
+
+
+AMBER: Color = (255, 158, 64)  # lamplight and low sun
+MOONLIGHT: Color = (64, 104, 214)
+TEMPER_SHIFT = 0.15  # how far the warmest / coldest light moves the lit colours
+TEMPERED_FIELDS = (*LIT_FIELDS, "near", "floor", "water", "snow", "face")
+
+
+def tempered(pal: Palette, warmth: float, contrast: float = 1.0) -> Palette:
+    """The scene's light as colour temperature (``warmth`` -1 cold blue .. 1 warm amber) and contrast."""
+    target = AMBER if warmth > 0 else MOONLIGHT
+    t = TEMPER_SHIFT * min(1.0, abs(warmth))
+
+    def one(c: Color) -> Color:
+        c = mix(c, target, t)
+        return (
+            min(255, max(0, round((c[0] - 128) * contrast + 128))),
+            min(255, max(0, round((c[1] - 128) * contrast + 128))),
+            min(255, max(0, round((c[2] - 128) * contrast + 128))),
+        )
+
+    return replace(pal, **{name: one(getattr(pal, name)) for name in TEMPERED_FIELDS})
+
+
+def furnished(pal: Palette, wall: Color, floor: Color, amount: float = 0.55) -> Palette:
+    """An interior's own wall and floor colours, under the same grade (``amount`` of the way)."""
+    return replace(pal, wall=mix(pal.wall, wall, amount), floor=mix(pal.floor, floor, amount))
+
+
+# The light of each shot, by time of day: consecutive shots of an episode get different keys, so its scenes are
+# not all lit alike (moonlight blue, then violet, then a teal night; gold, rose and crimson dusks).
+SHOT_LIGHTS: dict[TimeOfDay, tuple[Color, ...]] = {
+    "night": ((60, 100, 220), (160, 70, 200), (30, 160, 150), (220, 140, 70), (70, 150, 80)),
+    "dawn": ((255, 170, 150), (150, 190, 255), (255, 210, 120), (200, 150, 220), (120, 200, 190)),
+    "day": ((255, 220, 140), (120, 190, 255), (150, 220, 140), (255, 180, 150), (190, 200, 255)),
+    "sunset": ((255, 150, 60), (230, 90, 120), (170, 90, 200), (255, 200, 90), (200, 60, 60)),
+    "storm": ((60, 90, 150), (90, 140, 110), (130, 90, 150), (50, 60, 90), (170, 140, 90)),
+    "fog": ((150, 180, 230), (150, 210, 160), (240, 180, 130), (170, 150, 220), (230, 160, 190)),
+}
+INDOOR_LIGHTS: dict[str, tuple[Color, ...]] = {  # lamps and candles indoors; a cold room by daylight
+    "warm": ((255, 150, 60), (235, 80, 90), (250, 210, 80), (215, 100, 170), (200, 180, 70)),
+    "cool": ((120, 150, 210), (150, 170, 200), (110, 170, 170), (170, 150, 200), (200, 200, 210)),
+}
+SHOT_LIGHT_SHIFT = 0.6
+INDOOR_LIGHT_SHIFT = 0.8  # a lamp colours a room more than a sky colours a landscape
+SHOT_EXPOSURE = (1.0, 0.62, 1.35, 0.8, 1.2, 0.52, 1.45)  # low-key and high-key shots (7: coprime with the keys)
+SHOT_LIT_FIELDS = (*LIT_FIELDS, "near", "floor", "water")
+SKY_FIELDS = ("sky_top", "sky_mid", "sky_horizon")  # tinted, not brightened: the moon still stands out
+SKY_TINT = 0.85
+
+
+def shot_lit(pal: Palette, time_of_day: TimeOfDay, slot: int, indoor: bool = False, warm: bool = True) -> Palette:
+    """The palette under the light key of shot ``slot``: indoors lamplight when ``warm``, else the sky's light."""
+    keys = INDOOR_LIGHTS["warm" if warm else "cool"] if indoor else SHOT_LIGHTS[time_of_day]
+    target = keys[slot % len(keys)]
+    exposure = SHOT_EXPOSURE[slot % len(SHOT_EXPOSURE)]
+    shift = INDOOR_LIGHT_SHIFT if indoor else SHOT_LIGHT_SHIFT
+    lit = {name: mix(getattr(pal, name), target, shift) for name in SHOT_LIT_FIELDS}
+    lit |= {name: tinted(getattr(pal, name), target, SKY_TINT) for name in SKY_FIELDS}
+    return replace(pal, **{name: scale(c, exposure) for name, c in lit.items()})
+
+
+def luma(c: Color) -> float:
+    return 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]
+
+
+def tinted(c: Color, light: Color, t: float) -> Color:
+    """``c`` coloured ``t`` of the way towards ``light``'s hue, keeping its brightness (a night sky stays dark)."""
+    k = luma(c) / max(1.0, luma(light))
+    return mix(c, (min(255, round(light[0] * k)), min(255, round(light[1] * k)), min(255, round(light[2] * k))), t)

@@ -9,10 +9,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from storyvid_assets.imaging.composition import Composition, compose
-from storyvid_assets.imaging.palette import TimeOfDay
+from storyvid_assets.imaging.palette import Color, TimeOfDay
 from storyvid_assets.imaging.shapes import SPRITES
+from storyvid_assets.imaging.vocabulary import Vocabulary, vocabulary
 
 WORD = re.compile(r"[a-z]+")
+TOKEN = re.compile(r"[a-z]+|[,;.:]")
+CLAUSE_END = frozenset(",;.:")
 MAX_SUBJECTS = 4
 
 NOUNS: dict[str, str] = {
@@ -127,11 +130,29 @@ def names_first(words: list[str], celestial_words: tuple[str, ...]) -> bool:
 
 
 @dataclass(frozen=True)
+class Trait:
+    """A named feature of a character ("scarf") in a colour ("green"), or its body colour (feature ``"body"``)."""
+
+    feature: str
+    colour: str
+    rgb: Color
+
+
+@dataclass(frozen=True)
 class Subject:
-    """A drawable noun and how many of it to draw."""
+    """A drawable noun, how many of it to draw, and how it looks (traits the prompt gives it)."""
 
     name: str
     count: int = 1
+    traits: tuple[Trait, ...] = ()
+
+    @property
+    def body(self) -> Trait | None:
+        return next((t for t in self.traits if t.feature == "body"), None)
+
+    @property
+    def features(self) -> tuple[Trait, ...]:
+        return tuple(t for t in self.traits if t.feature != "body")
 
 
 @dataclass(frozen=True)
@@ -151,6 +172,11 @@ class ScenePlan:
     mood: str
     genre: str
     composition: Composition  # the shot, chosen by the style seed: consecutive seeds get different shots
+    room: str | None = None  # indoors: the interior of the vocabulary ("kitchen"), or None for a plain room
+    warmth: float = 0.0  # -1 cold .. 1 warm: the light words and mood as colour temperature
+    contrast: float = 1.0
+    lights: tuple[str, ...] = ()  # the vocabulary lights the prompt names ("lamplight", "moonlight")
+    pose: str | None = None  # a pose the prompt names ("sitting"); None: the painter varies it by shot
 
 
 COMPOSITION_STREAM = 1  # the composition's offsets come from their own stream, so they never shift the plan
@@ -166,24 +192,60 @@ def words_of(prompt: str) -> list[str]:
     return WORD.findall(prompt.lower())
 
 
+def tokens_of(prompt: str) -> list[str]:
+    """The prompt's words with clause punctuation kept as tokens (traits never reach across a comma)."""
+    return TOKEN.findall(prompt.lower())
+
+
 def noun_of(word: str) -> tuple[str, bool] | None:
     """The sprite a word names and whether it was plural, or ``None``."""
-    if word in NOUNS:
-        return NOUNS[word], False
+    nouns = vocabulary().nouns
+    if word in NOUNS or word in nouns:
+        return NOUNS.get(word) or nouns[word], False
     for suffix, repl in (("ves", "f"), ("ies", "y"), ("es", ""), ("s", "")):
         if word.endswith(suffix) and len(word) > len(suffix) + 2:
             stem = word[: -len(suffix)] + repl
-            if stem in NOUNS:
-                return NOUNS[stem], True
+            if stem in NOUNS or stem in nouns:
+                return NOUNS.get(stem) or nouns[stem], True
             if suffix == "ves" and word[:-1] in NOUNS:  # "wolves" -> "wolve" alias
                 return NOUNS[word[:-1]], True
     return None
 
 
 def find_subjects(words: list[str]) -> tuple[Subject, ...]:
-    """Drawable nouns in prompt order, each once; plurals draw two or three."""
-    found: dict[str, Subject] = {}
+    """Drawable nouns in prompt order with their traits; plurals draw two or three.
+
+    A noun named again with the same traits (or none) is the same subject; the same noun with other traits
+    ("a person in a grey coat and a person in a yellow coat") is another one.
+    """
+    vocab = vocabulary()
+    found: list[Subject] = []
+    owner: int | None = None  # index in found of the character traits attach to
+    pending: tuple[str, str | None] | None = None  # a colour word waiting for its feature or noun
+    shade: str | None = None
+    feature_words = vocab.feature_words
+    phrase: list[str] = []  # the words since the last "and": "and an old silver bell" is a thing of its own
     for i, word in enumerate(words):
+        if word in CLAUSE_END:
+            owner, pending, shade = None, None, None
+            continue
+        phrase = ["and"] if word == "and" else [] if word == "with" else [*phrase, word]
+        if word in feature_words and phrase[0] == "and" and any(w in vocab.object_adjectives for w in phrase):
+            owner, pending = None, None
+            continue
+        colour = vocab.colour_name(word)
+        following = words[i + 1] if i + 1 < len(words) else ""
+        if word in vocab.shades and vocab.colour_name(following) is not None and following != word:
+            shade = word
+            continue
+        if colour is not None:
+            pending, shade = (colour, shade), None
+            continue
+        if word in feature_words and owner is not None:
+            key = feature_words[word]
+            found[owner] = with_trait(found[owner], key, pending, vocab)
+            pending = None
+            continue
         hit = noun_of(word)
         if hit is None:
             continue
@@ -192,18 +254,45 @@ def find_subjects(words: list[str]) -> tuple[Subject, ...]:
             name = "pine"
         if name == "bear" and i > 0 and words[i - 1] == "teddy":
             continue  # "teddy bear" is the teddy already found
-        following = words[i + 1] if i + 1 < len(words) else ""
         if name == "mirror" and word == "looking" and following != "glass":
             continue
         if name == "window" and following in ("light", "lights", "glow"):
             continue  # "warm window light" describes the light, not a window to draw
         if following == "clock" and name != "clock":
             continue  # "grandfather clock", "cuckoo clock"
-        if name not in found:
-            found[name] = Subject(
-                name, 3 if plural and name in ("bird", "star", "cloud", "tree", "pine") else 2 if plural else 1
-            )
-    return tuple(found.values())[:MAX_SUBJECTS]
+        if following == "s" and i + 2 < len(words) and words[i + 2] in feature_words:
+            continue  # "a fisherman's cap" names a cap, not a fisherman
+        traits: tuple[Trait, ...] = ()
+        if pending is not None:
+            traits = (Trait("body", pending[0], vocab.shaded(pending[0], pending[1])),)
+            pending = None
+        count = 3 if plural and name in ("bird", "star", "cloud", "tree", "pine") else 2 if plural else 1
+        found.append(Subject(name, count, traits))
+        owner, phrase = len(found) - 1, [name]  # what follows the noun describes it
+    return merged(found)[:MAX_SUBJECTS]
+
+
+def merged(found: list[Subject]) -> tuple[Subject, ...]:
+    """Each subject once: a noun named again with no traits, or the same ones, is the subject named before."""
+    kept: list[Subject] = []
+    for new in found:
+        if not any(old.name == new.name and (not new.traits or new.traits == old.traits) for old in kept):
+            kept.append(new)
+    return tuple(kept)
+
+
+def with_trait(subject: Subject, key: str, colour: tuple[str, str | None] | None, vocab: Vocabulary) -> Subject:
+    """``subject`` with feature ``key`` in ``colour`` (or the feature's own colour); fur on an animal is its body."""
+    feature = vocab.features[key]
+    name, shade = colour if colour is not None else (feature.colour, None)
+    anatomy = vocab.anatomy.get(subject.name)
+    as_body = feature.body or (feature.fur and anatomy is not None and not anatomy.clothed)
+    if as_body and colour is None:
+        return subject  # "soft feathers": nothing to draw
+    trait = Trait("body" if as_body else key, name, vocab.shaded(name, shade))
+    if any(t.feature == trait.feature for t in subject.traits):
+        return subject  # the first mention wins
+    return Subject(subject.name, subject.count, (*subject.traits, trait))
 
 
 def pick_time(
@@ -243,7 +332,8 @@ def pick_terrain(words: list[str], subjects: tuple[Subject, ...], rng: np.random
 
 
 def is_indoor(words: list[str], subjects: tuple[Subject, ...]) -> bool:
-    if any(w in INDOOR_WORDS for w in words):
+    rooms = vocabulary().interior_words
+    if any(w in INDOOR_WORDS or w in rooms for w in words):
         return bool(subjects) and SPRITES[subjects[0].name].indoor
     outdoor_named = any(w in TERRAIN_WORDS for w in words)
     return bool(subjects) and subjects[0].name in INDOOR_OBJECTS and not outdoor_named
@@ -254,7 +344,7 @@ def plan_scene(prompt: str, mood: str, genre: str, seed: int) -> ScenePlan:
     s = scene_seed(prompt, seed)
     rng = np.random.default_rng(s)
     words = words_of(prompt)
-    subjects = find_subjects(words)
+    subjects = find_subjects(tokens_of(prompt))
     mood, genre = mood.lower(), genre.lower()
     time = pick_time(words, genre, mood, subjects, rng)
     indoor = is_indoor(words, subjects)
@@ -280,6 +370,8 @@ def plan_scene(prompt: str, mood: str, genre: str, seed: int) -> ScenePlan:
         celestial = "none"
     celestial_subject = celestial != "none" and names_first(words, MOON_WORDS if celestial == "moon" else ("sun",))
     dusk = time in ("fog", "storm") and any(w in DUSK_WORDS for w in words)
+    lights = named_lights(words, indoor)
+    warmth, contrast = light_of(lights, indoor, time, mood)
     return ScenePlan(
         seed=s,
         time_of_day=time,
@@ -294,4 +386,78 @@ def plan_scene(prompt: str, mood: str, genre: str, seed: int) -> ScenePlan:
         mood=mood,
         genre=genre,
         composition=compose(seed, np.random.default_rng([s, COMPOSITION_STREAM])),
+        room=room_of(words) if indoor else None,
+        warmth=warmth,
+        contrast=contrast,
+        lights=lights,
+        pose=next((vocabulary().pose_words[w] for w in words if w in vocabulary().pose_words), None),
     )
+
+
+MOOD_WARMTH = {"calm": 0.15, "playful": 0.25, "epic": 0.3, "dreamy": 0.0, "tense": -0.25, "dark": -0.35}
+MOOD_WARMTH |= {"melancholy": -0.3}
+MOOD_CONTRAST = {"tense": 1.08, "dark": 1.1, "epic": 1.1, "dreamy": 0.94, "calm": 0.98, "melancholy": 0.95}
+LAMPLIT_TIMES = frozenset(("night", "storm", "fog", "sunset"))  # indoors after dark the lamps are lit
+
+
+def named_lights(words: list[str], indoor: bool) -> tuple[str, ...]:
+    """The vocabulary lights the prompt names that apply where the scene is (inside or out)."""
+    vocab = vocabulary()
+    table = vocab.light_words
+    keys = dict.fromkeys(table[w] for w in words if w in table)
+    return tuple(
+        k
+        for k in keys
+        if not ((vocab.lights[k].indoor_only and not indoor) or (vocab.lights[k].outdoor_only and indoor))
+    )
+
+
+def light_of(lights: tuple[str, ...], indoor: bool, time: TimeOfDay, mood: str) -> tuple[float, float]:
+    """Colour temperature (-1 cold .. 1 warm) and contrast from the named lights, the place and the mood."""
+    vocab = vocabulary()
+    if indoor and time in LAMPLIT_TIMES and "lamplight" not in lights and "lamplight" in vocab.lights:
+        lights = (*lights, "lamplight")
+    if not indoor and time == "night" and not lights and "moonlight" in vocab.lights:
+        lights = ("moonlight",)
+    warmth = sum(vocab.lights[k].warmth for k in lights) + MOOD_WARMTH.get(mood, 0.0) * 0.5
+    contrast = float(np.prod([vocab.lights[k].contrast for k in lights])) * MOOD_CONTRAST.get(mood, 1.0)
+    return float(np.clip(warmth, -1.0, 1.0)), float(np.clip(contrast, 0.85, 1.25))
+
+
+def room_of(words: list[str]) -> str | None:
+    """The first interior of the vocabulary the prompt names."""
+    rooms = vocabulary().interior_words
+    return next((rooms[w] for w in words if w in rooms), None)
+
+
+FUNCTION_WORDS = frozenset(
+    (
+        *("a", "an", "the", "and", "or", "of", "in", "on", "at", "by", "with", "to", "from", "into", "onto", "over"),
+        *("under", "beside", "behind", "above", "below", "near", "across", "through", "its", "his", "her", "their"),
+        *("one", "two", "three", "is", "are", "up", "down", "out", "for", "as", "it", "that", "this", "who", "which"),
+    )
+)
+
+
+def understood_words(prompt: str) -> tuple[list[str], list[str]]:
+    """The prompt's words the illustrator draws from, and the ones it ignores (function words left out)."""
+    vocab = vocabulary()
+    tables = (
+        TIME_WORDS,
+        TERRAIN_WORDS,
+        WEATHER_WORDS,
+        INDOOR_WORDS,
+        vocab.feature_words,
+        vocab.light_words,
+        vocab.interior_words,
+        vocab.shades,
+    )
+    celestial = {*MOON_WORDS, "sun", "sunshine", "sunny", "sunrise", "sunset", "full"}
+    understood: list[str] = []
+    ignored: list[str] = []
+    for word in dict.fromkeys(words_of(prompt)):
+        if word in FUNCTION_WORDS:
+            continue
+        known = noun_of(word) is not None or vocab.colour_name(word) is not None or word in celestial
+        (understood if known or any(word in t for t in tables) else ignored).append(word)
+    return understood, ignored

@@ -73,9 +73,12 @@ def rendered_video(
     )
 
 
-def qc_expectations(video: RenderedVideo, timeline: Timeline, narration_duration: float) -> QCExpectations:
+def qc_expectations(
+    video: RenderedVideo, timeline: Timeline, narration_duration: float, narration_path: Path | None = None
+) -> QCExpectations:
     """What QC measures ``video`` against: its format's size, the frame rate asked for, the narration's length,
-    the timeline's loudness targets and its intended dark stretches (fades)."""
+    the timeline's loudness targets, its intended dark stretches (fades) and the captions' word timings (checked
+    against the clean narration at ``narration_path``, when given, found in the file's audio)."""
     width, height = FORMAT_SIZES[video.format]
     return QCExpectations(
         width=width,
@@ -86,4 +89,6 @@ def qc_expectations(video: RenderedVideo, timeline: Timeline, narration_duration
         lufs_tolerance=timeline.audio.lufs_tolerance,
         true_peak_ceiling_dbtp=timeline.audio.true_peak_ceiling_dbtp,
         intended_dark=timeline.intended_dark_intervals(),
+        caption_spans=[(w.start, w.end) for s in timeline.captions.sentences for w in s.words],
+        narration_path=None if narration_path is None else str(narration_path),
     )

@@ -18,13 +18,16 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from storyvid_assets.models import SentenceTiming, WordTiming
+from storyvid_assets.render.picture import box_opacity_for
 from storyvid_assets.render.timeline import CaptionTrack, TitleCard
+from storyvid_assets.speech.captions import display_words
 
 MAX_LINES = 2
 PAGE_GAP_S = 0.7  # a pause this long starts a new page
 PAGE_HOLD_S = 0.35  # a page stays up this long after its last word (unless the next one starts)
 MAX_PAGE_S = 4.0
 WIDTH_SLACK = 1.08  # highlighted word is drawn 5% larger; outline adds a little
+BOX_PADDING = 0.25  # the translucent box behind a caption page reaches this far (x font size) beyond its text
 
 
 class SafeArea(BaseModel):
@@ -50,15 +53,14 @@ class StyleSpec:
     font_name: str  # full name libass matches
     uppercase: bool
     outline: float  # fraction of the font size
-    shadow: float
     blur: float
     text_colour: str
 
 
 STYLES: dict[str, StyleSpec] = {
-    "bold": StyleSpec("RobotoBlack", "Roboto Black", True, 0.09, 0.03, 0.6, "#FFFFFF"),
-    "clean": StyleSpec("RobotoMedium", "Roboto Medium", False, 0.06, 0.0, 0.4, "#FFFFFF"),
-    "storybook": StyleSpec("RobotoBold", "Roboto Bold", False, 0.07, 0.05, 1.5, "#FFF8E7"),
+    "bold": StyleSpec("RobotoBlack", "Roboto Black", True, 0.09, 0.6, "#FFFFFF"),
+    "clean": StyleSpec("RobotoMedium", "Roboto Medium", False, 0.06, 0.4, "#FFFFFF"),
+    "storybook": StyleSpec("RobotoBold", "Roboto Bold", False, 0.07, 1.5, "#FFF8E7"),
 }
 
 
@@ -109,8 +111,10 @@ def caption_layout(width: int, height: int) -> CaptionLayout:
     area = safe_area(width, height)
     portrait = height > width
     font_size = round(width * 0.088) if portrait else round(min(width, height) * 0.066)
-    left, right = math.ceil(width * area.left), math.floor(width * (1 - area.right))
-    bottom = math.floor(height * (1 - area.bottom)) - (round(height * 0.04) if portrait else 0)
+    # the box (padding beyond the glyphs' outline), not only the text, stays inside the safe area
+    pad = math.ceil(font_size * (BOX_PADDING + max(style.outline for style in STYLES.values())))
+    left, right = math.ceil(width * area.left) + pad, math.floor(width * (1 - area.right)) - pad
+    bottom = math.floor(height * (1 - area.bottom)) - pad - (round(height * 0.04) if portrait else 0)
     top = bottom - round(font_size * MAX_LINES * 1.25)
     return CaptionLayout(
         width=width,
@@ -119,7 +123,7 @@ def caption_layout(width: int, height: int) -> CaptionLayout:
         box_left=left,
         box_right=right,
         box_bottom=bottom,
-        box_top=max(top, round(height * area.top)),
+        box_top=max(top, round(height * area.top) + pad),
     )
 
 
@@ -168,11 +172,15 @@ def _fits(line: list[WordTiming], style: StyleSpec, layout: CaptionLayout) -> bo
 
 
 def paginate(sentences: list[SentenceTiming], style: StyleSpec, layout: CaptionLayout) -> list[CaptionPage]:
-    """Split each sentence into pages of at most two lines; long pauses and long pages also break."""
+    """Split each sentence into pages of at most two lines; long pauses and long pages also break.
+
+    Words are shown as the story wrote them, punctuation and quotation marks included (``"Hmm,"``).
+    """
     pages: list[CaptionPage] = []
     for sentence in sentences:
         current: list[WordTiming] = []
-        for word in sentence.words:
+        shown = display_words(sentence)
+        for word in (w.model_copy(update={"text": text}) for w, text in zip(sentence.words, shown, strict=True)):
             if not word.text.strip():
                 continue
             candidate = [*current, word]
@@ -305,6 +313,9 @@ def build_ass(track: CaptionTrack, cards: list[TitleCard], width: int, height: i
     style = STYLES[track.style]
     size = layout.font_size
     short = min(width, height)
+    # BorderStyle 4 (libass): one box in BackColour behind the page, its padding the Shadow value, glyphs outlined;
+    # as opaque as every caption colour needs to keep WCAG contrast even over a white picture (box_opacity_for)
+    box = ass_colour("#000000", alpha=math.floor(255 * (1 - box_opacity_for([style.text_colour, track.highlight]))))
     header = [
         "[Script Info]",
         "ScriptType: v4.00+",
@@ -319,7 +330,7 @@ def build_ass(track: CaptionTrack, cards: list[TitleCard], width: int, height: i
         "Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, "
         "MarginR, MarginV, Encoding",
         f"Style: Caption,{style.font_name},{size},{ass_colour(style.text_colour)},{ass_colour(track.highlight)},"
-        f"&H00000000,&H80000000,0,0,0,0,100,100,0,0,1,{style.outline * size:.1f},{style.shadow * size:.1f},2,"
+        f"&H00000000,{box},0,0,0,0,100,100,0,0,4,{style.outline * size:.1f},{BOX_PADDING * size:.1f},2,"
         f"{layout.box_left},{width - layout.box_right},{height - layout.box_bottom},1",
         f"Style: Card,Roboto Black,{round(short * 0.08)},&H00FFFFFF,&H00FFFFFF,&H00000000,&H80000000,"
         f"0,0,0,0,100,100,0,0,1,{max(2, round(short * 0.006))},{max(1, round(short * 0.003))},8,0,0,0,1",

@@ -1,10 +1,12 @@
-"""Measurements of rendered files: streams via PyAV, loudness (EBU R128) and black stretches via ffmpeg."""
+"""Measurements of rendered files: streams via PyAV; loudness (EBU R128), black stretches and the decoded audio via
+ffmpeg."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+import numpy as np
 from pydantic import BaseModel
 
 from storyvid_assets.render.ffmpeg import FFmpegError, run_ffmpeg
@@ -160,3 +162,39 @@ def frame_jpeg(path: Path, at_seconds: float, width: int = 320) -> bytes:
     if proc.returncode != 0 or not proc.stdout:
         raise FFmpegError(f"could not grab a frame at {at_seconds:.2f} s of {path}: {proc.stderr[-300:]!r}")
     return proc.stdout
+
+
+def decode_audio(path: Path, sample_rate: int = 16000) -> np.ndarray:
+    """The first audio stream of ``path`` as mono 16-bit samples at ``sample_rate`` (decoded by ffmpeg)."""
+    import subprocess
+
+    from storyvid_assets.render.ffmpeg import ffmpeg_exe
+
+    proc = subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-i",
+            str(path),
+            "-map",
+            "0:a:0",
+            "-ac",
+            "1",
+            "-ar",
+            str(sample_rate),
+            "-f",
+            "s16le",
+            "-c:a",
+            "pcm_s16le",
+            "-",
+        ],
+        capture_output=True,
+        check=False,
+        timeout=300,
+    )
+    if proc.returncode != 0:
+        raise FFmpegError(f"could not decode the audio of {path}: {proc.stderr[-300:]!r}")
+    return np.frombuffer(proc.stdout, dtype="<i2").copy()

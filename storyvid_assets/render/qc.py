@@ -1,4 +1,5 @@
-"""Quality control of a rendered file, from measurements (PyAV, ffmpeg ebur128/blackdetect), never from trust."""
+"""Quality control of a rendered file, from measurements (PyAV, ffmpeg ebur128/blackdetect, the decoded audio), never
+from trust."""
 
 from __future__ import annotations
 
@@ -8,12 +9,16 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from storyvid_assets.render.captions import parse_ass_events
-from storyvid_assets.render.probe import detect_black, measure_loudness, probe_media
+from storyvid_assets.render.probe import decode_audio, detect_black, measure_loudness, probe_media
+from storyvid_assets.speech.sync import IN_SYNC_S, MATCH_WINDOW_S, SyncReport, measure_sync, measure_sync_in_mix
 
 SILENCE_LUFS = -60.0  # integrated loudness below this is "no audio"
 BLACK_MIN_S = 0.5
 FADE_SLACK_S = 0.25
 POS_RE = re.compile(r"\\pos\((-?[\d.]+),(-?[\d.]+)\)")
+CAPTION_SYNC_LIMIT_S = 0.25  # no utterance may start further than this from its caption
+MIN_MATCHED_SHARE = 0.5  # fewer onsets than this finding a caption start: the captions belong elsewhere
+SYNC_SAMPLE_RATE = 16000  # the audio is decoded at this rate for the sync measurement
 
 
 class QCCheck(BaseModel):
@@ -38,11 +43,15 @@ class QCExpectations(BaseModel):
     lufs_tolerance: float = 1.0
     true_peak_ceiling_dbtp: float = -1.0
     intended_dark: list[tuple[float, float]] = []
+    caption_spans: list[tuple[float, float]] = []  # (start, end) of every captioned word; empty: sync not measured
+    narration_path: str | None = None  # the clean voice: finds utterances under the music (else energy alone)
+    caption_sync_limit_s: float = CAPTION_SYNC_LIMIT_S
 
 
 class QCReport(BaseModel):
     path: str
     findings: list[QCCheck]
+    metrics: dict[str, float] = {}
 
     @property
     def passed(self) -> bool:
@@ -99,6 +108,52 @@ def caption_findings(ass_script: str, duration: float, width: int, height: int) 
             else f"{len(outside_frame)} cues positioned outside {width}x{height}",
         ),
     ]
+
+
+def measure_caption_sync(
+    path: Path, caption_spans: list[tuple[float, float]], narration_path: str | None = None
+) -> SyncReport:
+    """Utterance onsets in the audio of ``path`` against the caption starts; with the clean narration, each onset
+    is found in the narration and located in the file's audio by cross-correlation (music cannot fake one)."""
+    audio = decode_audio(path, SYNC_SAMPLE_RATE)
+    if narration_path is None:
+        return measure_sync(audio, SYNC_SAMPLE_RATE, caption_spans)
+    voice = decode_audio(Path(narration_path), SYNC_SAMPLE_RATE)
+    return measure_sync_in_mix(audio, voice, SYNC_SAMPLE_RATE, caption_spans)
+
+
+def sync_metrics(report: SyncReport) -> dict[str, float]:
+    """The caption sync numbers a person reads in the check's metadata."""
+    first, middle, last = report.thirds()
+    return {
+        "caption_sync_median_s": round(report.median, 3),
+        "caption_sync_p95_s": round(report.p95, 3),
+        "caption_sync_worst_s": round(report.worst, 3),
+        "caption_sync_within_0_1_s_pct": round(100 * report.share_within(IN_SYNC_S), 1),
+        "caption_sync_first_third_s": round(first, 3),
+        "caption_sync_middle_third_s": round(middle, 3),
+        "caption_sync_last_third_s": round(last, 3),
+        "caption_sync_onsets": float(report.matched),
+    }
+
+
+def caption_sync_finding(report: SyncReport, limit: float = CAPTION_SYNC_LIMIT_S) -> QCCheck:
+    """Captions in sync with the voice: every matched utterance onset within ``±limit`` of its caption start, and
+    at least half of the onsets matched (captions shifted by more than the match window find none)."""
+    heard = report.matched + report.unmatched_onsets
+    if report.matched == 0:
+        return QCCheck(
+            check="caption_sync",
+            passed=False,
+            detail=f"none of {heard} utterance onsets in the audio has a caption start within ±{MATCH_WINDOW_S:g} s "
+            f"({report.references} caption starts after a pause): captions and audio do not belong together",
+        )
+    enough = report.matched >= MIN_MATCHED_SHARE * heard
+    passed = abs(report.worst) <= limit + 1e-9 and enough
+    detail = f"{report.summary()} (captions minus audio; allowed ±{limit:g} s)"
+    if not enough:
+        detail += f"; only {report.matched} of {heard} onsets found a caption start"
+    return QCCheck(check="caption_sync", passed=passed, detail=detail)
 
 
 def inspect_video(path: Path, expect: QCExpectations, ass_script: str | None = None) -> QCReport:
@@ -172,4 +227,9 @@ def inspect_video(path: Path, expect: QCExpectations, ass_script: str | None = N
     )
     if ass_script is not None:
         findings += caption_findings(ass_script, info.video_duration, info.width, info.height)
-    return QCReport(path=str(path), findings=findings)
+    metrics: dict[str, float] = {}
+    if expect.caption_spans and info.audio_codec is not None:
+        sync = measure_caption_sync(path, expect.caption_spans, expect.narration_path)
+        findings.append(caption_sync_finding(sync, expect.caption_sync_limit_s))
+        metrics.update(sync_metrics(sync))
+    return QCReport(path=str(path), findings=findings, metrics=metrics)

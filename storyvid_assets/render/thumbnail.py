@@ -8,12 +8,14 @@ with the last line in the accent colour; (b) a closer crop with the whole title 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from math import gcd
 from typing import Literal
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageEnhance, ImageFont
+from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont
 
 MAX_YOUTUBE_BYTES = 2 * 1024 * 1024
 Variant = Literal["a", "b"]
@@ -21,10 +23,14 @@ Variant = Literal["a", "b"]
 
 @dataclass(frozen=True)
 class ThumbnailSpec:
-    name: str  # "youtube" | "cover_9x16"
+    name: str  # "youtube" | "cover_9x16" | "cover_1x1"
     width: int
     height: int
     margins: tuple[float, float, float, float]  # left, top, right, bottom (fractions) the text stays inside
+
+    @property
+    def aspect(self) -> str:
+        return aspect_of(self.width, self.height)
 
 
 THUMBNAIL_SPECS = (
@@ -33,6 +39,25 @@ THUMBNAIL_SPECS = (
     # Shorts/Reels/TikTok covers: UI over the bottom fifth and the right edge
     ThumbnailSpec("cover_9x16", 1080, 1920, (0.07, 0.10, 0.14, 0.22)),
 )
+# the cover of a format no spec above has the shape of (square feed posts: likes and caption below the picture)
+COVER_SPECS = (ThumbnailSpec("cover_1x1", 1080, 1080, (0.07, 0.08, 0.07, 0.14)),)
+
+
+def aspect_of(width: int, height: int) -> str:
+    """``"16:9"``-style aspect ratio of a size."""
+    g = gcd(width, height)
+    return f"{width // g}:{height // g}"
+
+
+def thumbnail_specs(formats: Iterable[str]) -> tuple[ThumbnailSpec, ...]:
+    """The thumbnails an episode in ``formats`` needs: the platform ones, plus a cover for each format none of
+    them has the shape of (so a 1:1 video gets a 1:1 cover)."""
+    wanted = set(formats) - {spec.aspect for spec in THUMBNAIL_SPECS}
+    extra = tuple(spec for spec in COVER_SPECS if spec.aspect in wanted)
+    missing = wanted - {spec.aspect for spec in extra}
+    if missing:
+        raise ValueError(f"no cover size for formats {sorted(missing)}; add one to COVER_SPECS")
+    return THUMBNAIL_SPECS + extra
 
 
 def striking_score(image: Image.Image) -> float:
@@ -136,6 +161,19 @@ def make_thumbnail(
         draw.text((x + size * 0.04, y + i * line_h + size * 0.05), line, font=font, fill="#00000099")
         draw.text((x, y + i * line_h), line, font=font, fill=colour, stroke_width=stroke, stroke_fill="#000000")
     return picture
+
+
+def fit_to_aspect(image: Image.Image, width: int, height: int) -> Image.Image:
+    """``image`` reshaped to ``width:height`` at its own scale without stretching it: the whole picture in the
+    middle, the margins filled with a blurred, darkened crop of the same picture."""
+    ratio = width / height
+    iw, ih = image.size
+    size = (iw, max(1, round(iw / ratio))) if iw / ih > ratio else (max(1, round(ih * ratio)), ih)
+    rgb = image.convert("RGB")
+    fill = rgb.resize(size, Image.Resampling.LANCZOS, box=crop_box(rgb.size, *size, (0.5, 0.5)))
+    fill = ImageEnhance.Brightness(fill.filter(ImageFilter.GaussianBlur(max(size) / 40))).enhance(0.6)
+    fill.paste(rgb, ((size[0] - iw) // 2, (size[1] - ih) // 2))
+    return fill
 
 
 def encode_jpeg(image: Image.Image, max_bytes: int = MAX_YOUTUBE_BYTES) -> bytes:

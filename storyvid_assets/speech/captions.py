@@ -8,6 +8,7 @@ the next cue. Times are handled in whole milliseconds, the resolution of both fo
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -100,6 +101,40 @@ def _match_words(chunks: list[str], sentence: SentenceTiming) -> list[tuple[int,
             return None
         spans.append((first, w - 1))
     return spans if w == len(norms) else None
+
+
+def _split_chunk(chunk: str, words: list[str]) -> list[str] | None:
+    """``chunk`` cut where each of its ``words`` after the first begins ("fox—quick" -> "fox—", "quick")."""
+    if len(words) == 1:
+        return [chunk]
+    lowered = chunk.lower()
+    starts: list[int] = []
+    position = 0
+    for word in words:
+        found = lowered.find(word.lower(), position)
+        if found < 0:
+            return None
+        starts.append(found)
+        position = found + len(word)
+    cuts = [0, *starts[1:], len(chunk)]
+    return [chunk[a:b] for a, b in itertools.pairwise(cuts)]
+
+
+def display_words(sentence: SentenceTiming) -> list[str]:
+    """Each word as the story wrote it, with its punctuation and quotation marks (``"Hmm,"``), for captions that
+    show one word at a time; the plain word texts if the sentence text and its words do not line up."""
+    chunks = _display_chunks(sentence.text)
+    spans = _match_words(chunks, sentence)
+    plain = [w.text for w in sentence.words]
+    if spans is None:
+        return plain
+    shown: list[str] = []
+    for chunk, (first, last) in zip(chunks, spans, strict=True):
+        pieces = _split_chunk(chunk, plain[first : last + 1])
+        if pieces is None:
+            return plain
+        shown.extend(pieces)
+    return shown
 
 
 def _timed_chunks(sentence: SentenceTiming, max_chars_per_line: int) -> list[_Chunk]:
@@ -254,7 +289,8 @@ def to_vtt(cues: list[Cue]) -> str:
 
 
 def _seconds(hours: str | None, minutes: str, secs: str, millis: str) -> float:
-    return int(hours or 0) * 3600 + int(minutes) * 60 + int(secs) + int(millis) / 1000
+    # whole milliseconds first: 13 + 0.819 is 13.818999..., 13819 / 1000 is 13.819, the value the cue was written from
+    return (int(hours or 0) * 3_600_000 + int(minutes) * 60_000 + int(secs) * 1000 + int(millis)) / 1000
 
 
 def _blocks(text: str) -> list[list[str]]:

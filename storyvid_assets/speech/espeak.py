@@ -56,8 +56,8 @@ class _Event(Structure):
         ("unique_identifier", c_uint),
         ("text_position", c_int),  # 1-based character (not byte) position in the UTF-8 input
         ("length", c_int),
-        ("audio_position", c_int),  # milliseconds from the start of this espeak_Synth call's audio
-        ("sample", c_int),
+        ("audio_position", c_int),  # milliseconds from the start of this espeak_Synth call's audio, truncated
+        ("sample", c_int),  # the same position in samples: exact
         ("user_data", c_void_p),
         ("id", _EventId),
     ]
@@ -103,6 +103,7 @@ class RawSynthesis:
 @dataclass
 class _Collector:
     tag: int
+    sample_rate: int
     chunks: list[bytes] = field(default_factory=list)
     word_marks: list[Mark] = field(default_factory=list)
     phoneme_marks: list[Mark] = field(default_factory=list)
@@ -183,7 +184,8 @@ class _Engine:
     def _record(collector: _Collector, event: _Event) -> None:
         if event.user_data != collector.tag:
             return
-        mark_time = event.audio_position / 1000.0
+        # The sample index, not the millisecond field: that one is truncated, so every mark would be up to 1 ms early.
+        mark_time = event.sample / collector.sample_rate
         position = event.text_position - 1
         if event.type == espeakEVENT_WORD:
             collector.word_marks.append(Mark(position, mark_time))
@@ -206,7 +208,7 @@ class _Engine:
                 raise ProviderError(PROVIDER, f"espeak_SetParameter({parameter}, {value}) failed")
 
     def synthesize(self, text: str) -> RawSynthesis:
-        collector = _Collector(tag=next(self._tags))
+        collector = _Collector(tag=next(self._tags), sample_rate=self.sample_rate)
         data = text.encode("utf-8")
         self.collector = collector
         try:

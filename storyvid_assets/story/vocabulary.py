@@ -1,7 +1,8 @@
 """The story writer's vocabulary: genre plots, casts, places and drawable nouns, loaded from ``data/*.yaml``.
 
-The YAML files are the writer's whole vocabulary; this module only loads and validates them. Template text
-uses ``{slot}`` for a named value (``{Slot}`` capitalises it) and ``[a|b|c]`` for a free choice of wording.
+The YAML files are the writer's whole vocabulary (``data/README.md`` describes them); this module only loads and
+validates them. Template text uses ``{slot}`` for a named value (``{Slot}`` capitalises it) and ``[a|b|c]`` for a
+free choice of wording.
 """
 
 from __future__ import annotations
@@ -115,8 +116,9 @@ class Plot(Vocab):
     setup_only: bool = False  # True: tell only this plot's setups (e.g. a history topic's own opening)
     inciting_incident: list[Variant] = Field(min_length=1)
     rising_action: list[Step] = Field(min_length=1)
-    climax: list[Variant] = Field(min_length=1)
-    resolution: list[Variant] = Field(min_length=1)
+    climax: list[Variant] = Field(min_length=1)  # the twists: how the story turns, one told per story
+    resolution: list[Variant] = Field(min_length=1)  # the plot's own endings
+    shared_endings: bool = True  # False: the genre's ``endings`` do not fit this plot
     slots: dict[str, list[str]] = Field(default_factory=dict)  # wording chosen once per story
 
 
@@ -135,6 +137,7 @@ class Genre(Vocab):
     times: list[TimeOfDay] = Field(min_length=1)
     setup: list[Variant] = Field(min_length=1)
     interludes: list[Step] = Field(default_factory=list)
+    endings: list[Variant] = Field(default_factory=list)  # resolutions any plot may end with (see shared_endings)
     plots: list[Plot] = Field(min_length=1)
     phrases: dict[str, list[str]] = Field(default_factory=dict)
 
@@ -165,8 +168,9 @@ class Safety(Vocab):
 
 
 def _validated(model: type[M], name: str) -> M:
-    return load_yaml_model(DATA_DIR / f"{name}.yaml", model, "fix the vocabulary file",
-                           file_fix="restore the file from the repository")
+    return load_yaml_model(
+        DATA_DIR / f"{name}.yaml", model, "fix the vocabulary file", file_fix="restore the file from the repository"
+    )
 
 
 def available_genres() -> list[str]:

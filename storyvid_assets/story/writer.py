@@ -1,14 +1,14 @@
 """Procedural story writer: a five-beat story from the genre vocabulary in ``data/``, offline and deterministic.
 
-Choices come from a ``random.Random`` seeded by a SHA-256 of (channel, date, attempt). The hero's name is
-picked by the date's ordinal from a per-channel permutation of the name pool, and every title and every
-opening sentence names the hero, so any run of consecutive days up to the pool size (40 names) has distinct
-titles and openings by construction.
+What the story is about (plot, wonder, title, twist, ending) comes from the channel's rotation
+(:mod:`storyvid_assets.story.rotation`); the wording, cast looks, place and time come from a ``random.Random``
+seeded by a SHA-256 of (channel, date, attempt). The hero's name is picked by the date's ordinal from a
+per-channel permutation of the name pool, and every title and every opening sentence names the hero, so any run
+of consecutive days up to the pool size (40 names) has distinct openings, and a year has distinct titles.
 """
 
 from __future__ import annotations
 
-import hashlib
 import random
 import re
 from collections.abc import Callable
@@ -21,6 +21,7 @@ from typing import TypeVar
 from storyvid_assets.errors import ConfigError, ProviderError
 from storyvid_assets.models import Character, Scene, Story, StoryRequest, count_words
 from storyvid_assets.story import vocabulary as v
+from storyvid_assets.story.rotation import Pick, pick, rotation, stable_seed, theme_score
 
 SLOT_RE = re.compile(r"\{([A-Za-z_0-9]+)\}")
 CHOICE_RE = re.compile(r"\[([^\[\]]*\|[^\[\]]*)\]")
@@ -31,12 +32,6 @@ PRONOUNS = {
 }
 T = TypeVar("T")
 NAME_STEP_FLOOR = 7  # attempts move the name by a step coprime with the pool size
-
-
-def stable_seed(*parts: object) -> int:
-    """A seed that is the same on every machine and Python run (unlike ``hash``)."""
-    digest = hashlib.sha256("|".join(str(p) for p in parts).encode("utf-8")).digest()
-    return int.from_bytes(digest[:8], "big")
 
 
 def date_ordinal(value: str) -> int:
@@ -169,10 +164,6 @@ def hero_name(request: StoryRequest, cast: str, ordinal: int) -> v.Name:
     return pool[(ordinal + (request.attempt - 1) * step) % len(pool)]
 
 
-def theme_score(keywords: list[str], theme_words: set[str]) -> int:
-    return sum(1 for k in keywords if any(w == k or (len(k) >= 4 and w.startswith(k)) for w in theme_words))
-
-
 def pick_by_theme(
     rng: random.Random, items: list[T], keywords_of: Callable[[T], list[str]], theme_words: set[str]
 ) -> T:
@@ -215,13 +206,15 @@ class Plan:
     place: v.Place
     time: v.TimeOfDay
     theme: str
+    pick: Pick
     hero: Member
     friend: Member
     presence: Member | None
     teller: Teller
 
 
-def plan_story(request: StoryRequest) -> Plan:
+def plan_story(request: StoryRequest, day: Pick | None = None) -> Plan:
+    """Everything the story will tell; ``day`` overrides the rotation's pick (to check every combination)."""
     if request.language != "en":
         raise ConfigError(
             "channel language",
@@ -234,20 +227,16 @@ def plan_story(request: StoryRequest) -> Plan:
     ordinal = date_ordinal(request.date)
     rng = random.Random(stable_seed("story", request.channel, request.date, request.attempt))
     kids = request.audience == "kids"
-    genre = effective_genre(request.genres[(ordinal + request.attempt - 1) % len(request.genres)], request.audience)
-    themes = request.theme_pool or [genre.genre]
-    theme = themes[(ordinal * 5 + request.attempt - 1) % len(themes)]
+    position = ordinal + request.attempt - 1  # a retry tells the next day's turn of the rotation
+    genre = effective_genre(request.genres[position % len(request.genres)], request.audience)
+    themes = tuple(request.theme_pool)
+    if day is None:
+        rot = rotation(request.channel, genre.genre, kids, themes, len(request.genres))
+        day = pick(rot, position // len(request.genres), themes)
+    plot, wonder, theme = day.plot, day.wonder, day.theme
     theme_words = set(v.words_of(theme))
 
-    plots = [p for p in genre.plots if p.kids or not kids]
-    plot = pick_by_theme(rng, plots, lambda p: [*p.keywords, *(k for w in p.wonders for k in w.keywords)], theme_words)
-    wonder = pick_by_theme(rng, plot.wonders, lambda w: [w.key, *w.keywords], theme_words)
-    allowed = [
-        p
-        for p in genre.places
-        if (not plot.places or p.key in plot.places) and (not wonder.places or p.key in wonder.places)
-    ]
-    place = pick_by_theme(rng, allowed or genre.places, lambda p: [p.key, *p.keywords], theme_words)
+    place = pick_by_theme(rng, places_for(genre, plot, day), lambda p: [p.key, *p.keywords], theme_words)
     time = rng.choice([t for t in genre.times if t.kids or not kids])
 
     entry = hero_name(request, genre.cast, ordinal)
@@ -309,7 +298,17 @@ def plan_story(request: StoryRequest) -> Plan:
     # these may use slots of their own ("{hero}'s lamp"): settle them once so they read the same throughout
     for key, template in {**fixed, **place.slots, **wonder.slots}.items():
         slots[key] = teller.fill(template)
-    return Plan(genre, plot, wonder, place, time, theme, hero, friend, presence, teller)
+    return Plan(genre, plot, wonder, place, time, theme, day, hero, friend, presence, teller)
+
+
+def places_for(genre: v.Genre, plot: v.Plot, day: Pick) -> list[v.Place]:
+    """The places the plot, its wonder and the day's twist and ending are written for (loosest last)."""
+    limits = [plot.places, day.wonder.places, day.turn.twist.places, day.turn.ending.places]
+    for used in range(len(limits), 0, -1):
+        fitting = [p for p in genre.places if all(not keys or p.key in keys for keys in limits[:used])]
+        if fitting:
+            return fitting
+    return genre.places
 
 
 # --------------------------------------------------------------------------- telling it
@@ -433,9 +432,17 @@ def check_kids_safe(story: Story) -> None:
         )
 
 
+def story_title(plan: Plan) -> str:
+    return title_case(plan.teller.fill(plan.pick.title))
+
+
 def generate_story(request: StoryRequest) -> Story:
     """A complete five-beat story for ``request``; the same request always gives the same story."""
-    plan = plan_story(request)
+    return tell(plan_story(request), request)
+
+
+def tell(plan: Plan, request: StoryRequest) -> Story:
+    """The story ``plan`` lays out, fitted to the request's word and scene bounds (continues the plan's seed)."""
     kids = request.audience == "kids"
     rng = plan.teller.rng
     setups = plan.plot.setup if plan.plot.setup_only else [*plan.genre.setup, *plan.plot.setup]
@@ -445,8 +452,8 @@ def generate_story(request: StoryRequest) -> Story:
     ]
     rising = rising_candidates(plan, kids)
     tail = [
-        draft_scene(plan, "climax", rng.choice(allowed(plan.plot.climax, plan, kids))),
-        draft_scene(plan, "resolution", rng.choice(allowed(plan.plot.resolution, plan, kids))),
+        draft_scene(plan, "climax", plan.pick.turn.twist),
+        draft_scene(plan, "resolution", plan.pick.turn.ending),
     ]
     drafts = fit(plan, request, head, rising, tail)
     scenes = [
@@ -461,7 +468,7 @@ def generate_story(request: StoryRequest) -> Story:
     if plan.presence and plan.presence.name.lower() in text.lower():
         characters.append(Character(name=plan.presence.name, role="presence", description=plan.presence.looks))
     story = Story(
-        title=title_case(plan.teller.fill(rng.choice(plan.plot.titles))),
+        title=story_title(plan),
         logline=capitalise(plan.teller.fill(rng.choice(plan.plot.loglines))),
         genre=plan.genre.genre,
         setting=f"{plan.place.name}, {plan.time.visual.split(',')[0]}",

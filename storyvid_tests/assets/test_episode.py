@@ -103,6 +103,23 @@ def test_library_lists_the_episode(episode: Episode) -> None:
     assert index.count("<video") == len(get_channel(CHANNEL).formats)
 
 
+def test_library_plays_each_format_with_its_own_poster_and_no_second_set_of_captions(episode: Episode) -> None:
+    """Captions are burned in: the WebVTT track is offered but not on by default; a 1:1 video gets a 1:1 cover."""
+    from PIL import Image
+
+    from storyvid_assets.distribution.library import library_items
+
+    publication: Publication = episode.output("publication")
+    index = Path(publication.library_index).read_text()
+    assert index.count("<track") == len(get_channel(CHANNEL).formats) and " default>" not in index
+    items = library_items(Path(publication.library_index).parent)
+    assert sorted(item.format for _, item in items) == sorted(get_channel(CHANNEL).formats)
+    for folder, item in items:
+        assert item.thumbnail
+        with Image.open(folder / item.thumbnail) as poster:
+            assert abs(poster.width / poster.height - item.width / item.height) < 0.01, item.format
+
+
 def test_rerun_keeps_one_row_per_story_video_and_publication(episode: Episode) -> None:
     formats = len(get_channel(CHANNEL).formats)
     assert catalog_counts(episode.catalog_url) == episode.counts_after_first

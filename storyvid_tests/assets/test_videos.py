@@ -102,6 +102,9 @@ def test_materializes_and_passes_qc(rendered: dict[str, Any]) -> None:
     assert result.success, [e.metadata for e in evaluations]
     assert [e.check_name for e in evaluations] == [VIDEO_QC_CHECK]
     assert evaluations[0].passed, evaluations[0].metadata
+    sync = {k: v.value for k, v in evaluations[0].metadata.items() if k.endswith("caption_sync_within_0_1_s_pct")}
+    assert sorted(sync) == ["16x9_caption_sync_within_0_1_s_pct", "9x16_caption_sync_within_0_1_s_pct"]
+    assert all(share >= 95 for share in sync.values()), sync
 
 
 def test_every_format_has_exact_size_and_duration(rendered: dict[str, Any]) -> None:

@@ -138,3 +138,26 @@ def test_the_cover_is_variant_a_of_the_matching_orientation() -> None:
     assert (cover := cover_for(video(1920, 1080), thumbs)) and cover.name == "wide_a"
     assert (cover := cover_for(video(1080, 1920), thumbs)) and cover.name == "tall_b", "no portrait 'a': the first"
     assert cover_for(video(1080, 1920), EpisodeThumbnails(scene_index=0, thumbnails=thumbs.thumbnails[:1])) is None
+
+
+def test_each_format_gets_the_cover_of_its_own_shape() -> None:
+    """A 1:1 video gets the 1:1 cover, not the landscape thumbnail of the same orientation."""
+
+    def thumb(name: str, width: int, height: int) -> Thumbnail:
+        return Thumbnail(name=name, image=ref(f"{name}.jpg"), width=width, height=height, variant="a")
+
+    def video(width: int, height: int) -> RenderedVideo:
+        return RenderedVideo(
+            format="x", video=ref("v.mp4"), width=width, height=height, duration=3, fps=30, preset="p", encoder="e"
+        )
+
+    thumbs = EpisodeThumbnails(
+        scene_index=0,
+        thumbnails=[thumb("youtube_a", 1280, 720), thumb("cover_9x16_a", 1080, 1920), thumb("cover_1x1_a", 1080, 1080)],
+    )
+    chosen = {size: cover_for(video(*size), thumbs) for size in ((1920, 1080), (1080, 1920), (1080, 1080))}
+    assert {size: c.name if c else None for size, c in chosen.items()} == {
+        (1920, 1080): "youtube_a",
+        (1080, 1920): "cover_9x16_a",
+        (1080, 1080): "cover_1x1_a",
+    }

@@ -9,11 +9,13 @@ import pytest
 from PIL import Image, ImageDraw
 
 from storyvid_assets.render.thumbnail import (
+    COVER_SPECS,
     MAX_YOUTUBE_BYTES,
     THUMBNAIL_SPECS,
     encode_jpeg,
     make_thumbnail,
     striking_score,
+    thumbnail_specs,
 )
 
 
@@ -32,7 +34,7 @@ def test_striking_score_prefers_colour_and_contrast() -> None:
     assert striking_score(_scene(True)) > striking_score(_scene(False)) * 2
 
 
-@pytest.mark.parametrize("spec", THUMBNAIL_SPECS, ids=lambda s: s.name)
+@pytest.mark.parametrize("spec", THUMBNAIL_SPECS + COVER_SPECS, ids=lambda s: s.name)
 @pytest.mark.parametrize("variant", ["a", "b"])
 def test_title_is_large_and_inside_safe_margins(spec, variant: str) -> None:  # type: ignore[no-untyped-def]
     plain = _scene(True)
@@ -59,3 +61,11 @@ def test_youtube_jpeg_stays_under_two_megabytes() -> None:
     data = encode_jpeg(noise)
     assert len(data) <= MAX_YOUTUBE_BYTES
     assert Image.open(io.BytesIO(data)).format == "JPEG"
+
+
+def test_every_format_gets_a_cover_of_its_shape() -> None:
+    assert thumbnail_specs(["16:9", "9:16"]) == THUMBNAIL_SPECS
+    specs = thumbnail_specs(["16:9", "9:16", "1:1"])
+    assert {spec.aspect for spec in specs} == {"16:9", "9:16", "1:1"}
+    with pytest.raises(ValueError, match="no cover size"):
+        thumbnail_specs(["4:5"])

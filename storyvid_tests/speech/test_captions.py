@@ -8,7 +8,16 @@ import pytest
 
 from storyvid_assets.models import SentenceTiming, SpeechResult, VoiceSettings, WordTiming
 from storyvid_assets.resources.speech import EspeakSpeech
-from storyvid_assets.speech.captions import Cue, build_cues, parse_srt, parse_vtt, to_srt, to_vtt, wrap_lines
+from storyvid_assets.speech.captions import (
+    Cue,
+    build_cues,
+    display_words,
+    parse_srt,
+    parse_vtt,
+    to_srt,
+    to_vtt,
+    wrap_lines,
+)
 
 STORY = [
     "Once upon a time, in a quiet village at the edge of a great pine forest, there lived a small fox named "
@@ -141,3 +150,27 @@ def test_parse_srt_rejects_malformed_blocks() -> None:
 def test_parse_vtt_skips_notes_and_reads_short_timestamps() -> None:
     text = "WEBVTT\n\nNOTE made by hand\n\n00:01.500 --> 00:02.000 align:start\nHello\nthere\n"
     assert parse_vtt(text) == [Cue(index=1, start=1.5, end=2.0, text="Hello\nthere")]
+
+
+DIALOGUE = ['"Hmm," she said at last.', "\u201cI\u2019m so tired,\u201d it said in a small voice."]
+
+
+def test_cues_keep_the_storys_punctuation_and_quotation_marks() -> None:
+    spoken = EspeakSpeech().synthesize([" ".join(DIALOGUE)], VoiceSettings())
+    cues = build_cues(spoken.sentences, end_limit=spoken.duration)
+    shown = " ".join(c.text.replace("\n", " ") for c in cues)
+    assert shown == " ".join(DIALOGUE)
+    for text in (to_srt(cues), to_vtt(cues)):
+        assert '"Hmm," she said at last.' in text and "\u201cI\u2019m so tired,\u201d it said" in text
+
+
+def test_display_words_carry_punctuation_one_per_timed_word() -> None:
+    assert display_words(_sentence('"Hmm," she said at last.', 0.0, 0.3)) == ['"Hmm,"', "she", "said", "at", "last."]
+    dashed = _sentence(
+        "The fox\u2014quick as a wink\u2014ran.", 0.0, 0.3, words=["The", "fox", "quick", "as", "a", "wink", "ran"]
+    )
+    assert display_words(dashed) == ["The", "fox\u2014", "quick", "as", "a", "wink\u2014", "ran."]
+    spaced = _sentence("Wait ... what?", 0.0, 0.3, words=["Wait", "what"])
+    assert display_words(spaced) == ["Wait ...", "what?"]
+    mismatched = _sentence("It cost $20.", 0.0, 0.4, words=["It", "cost", "twenty", "dollars"])
+    assert display_words(mismatched) == ["It", "cost", "twenty", "dollars"]

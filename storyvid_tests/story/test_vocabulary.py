@@ -3,7 +3,9 @@ from __future__ import annotations
 import pytest
 
 from storyvid_assets.errors import ConfigError
-from storyvid_assets.story import vocabulary
+from storyvid_assets.models import StoryRequest
+from storyvid_assets.story import rotation, vocabulary
+from storyvid_assets.story.writer import draft_scene, plan_story, story_title
 
 
 def test_each_cast_has_enough_names_for_thirty_distinct_days_and_casts_share_none() -> None:
@@ -45,3 +47,25 @@ def test_drawable_nouns_fold_plurals_and_synonyms() -> None:
         "forest",
     ]
     assert vocabulary.drawable_nouns_in("nothing to draw here") == []
+
+
+@pytest.mark.parametrize("name", vocabulary.available_genres())
+def test_every_title_twist_and_ending_can_be_told_with_every_wonder(name: str) -> None:
+    """The rotation may pair any of a plot's wonders with any title, twist and ending: each pairing must fill."""
+    genre = vocabulary.genre(name)
+    for audience in ["kids", "general"] if genre.kids else ["general"]:
+        kids = audience == "kids"
+        request = StoryRequest(
+            channel="c", channel_display_name="C", date="2026-05-05", audience=audience, genres=[name], theme_pool=[]
+        )
+        for plot in [p for p in genre.plots if p.kids or not kids]:
+            for wonder in plot.wonders:
+                for i, turn in enumerate(rotation.turns(genre, plot, kids)):
+                    title = plot.titles[i % len(plot.titles)]
+                    plan = plan_story(request, rotation.Pick(plot, wonder, title, turn, name))
+                    climax = draft_scene(plan, "climax", turn.twist).text()
+                    text = f"{story_title(plan)} {climax} {draft_scene(plan, 'resolution', turn.ending).text()}"
+                    where = f"{name}/{plot.key}/{wonder.key}/{turn.twist_id}/{turn.ending_id}"
+                    assert "{" not in text and "[" not in text, where
+                    if kids:
+                        assert not set(vocabulary.words_of(text)) & set(vocabulary.safety().kids_forbidden), where
