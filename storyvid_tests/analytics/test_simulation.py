@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from storyvid_assets.analytics.audience import AudienceModel, load_audience_model
 from storyvid_assets.analytics.models import ExperimentSpec, OptimizationSettings
 from storyvid_assets.analytics.pinning import episode_settings
@@ -14,6 +16,7 @@ from storyvid_assets.catalog.queries import configurations as config_db
 from storyvid_assets.channels import ChannelConfig, get_channel
 from storyvid_assets.review.queue import decide
 
+SEEDS_TIMEOUT_S = 2400  # 20 simulated histories: ~5 min alone on CI's 2 cores, far longer on a busy machine
 START, DAYS = "2026-09-01", 60
 PLANTED = 0.10  # calm music: +10 % completion
 
@@ -71,6 +74,7 @@ def test_a_planted_effect_is_recommended_applied_and_used_by_the_next_episode(tm
         assert (pinned.version, pinned.settings.music_mood) == (1, "calm")
 
 
+@pytest.mark.timeout(SEEDS_TIMEOUT_S)
 def test_no_effect_changes_nothing_in_at_least_19_of_20_seeds(tmp_path: Path) -> None:
     channel = music_channel(auto_apply=True)
     model = neutral_model()
@@ -83,6 +87,7 @@ def test_no_effect_changes_nothing_in_at_least_19_of_20_seeds(tmp_path: Path) ->
     assert len(changed) <= 1, f"false changes in seeds {changed}"
 
 
+@pytest.mark.timeout(SEEDS_TIMEOUT_S)
 def test_an_ab_test_of_identical_variants_promotes_nothing_in_at_least_19_of_20_seeds(tmp_path: Path) -> None:
     spec = ExperimentSpec(name="thumbs", setting="thumbnail_variant", variants=["a", "b"], start=START,
                           min_sample=20, max_days=DAYS)
