@@ -344,7 +344,16 @@ class Publication(Frozen):
 
 PostKind = Literal["video", "short", "reel", "feed"]
 UploadStatus = Literal[
-    "pending", "uploading", "processing", "scheduled", "published", "deferred", "failed", "skipped", "in_progress"
+    "pending",
+    "uploading",
+    "processing",
+    "scheduled",
+    "published",
+    "deferred",
+    "uncertain",
+    "failed",
+    "skipped",
+    "in_progress",
 ]
 POSTED_STATUSES = frozenset({"processing", "scheduled", "published"})
 

@@ -11,6 +11,8 @@
   ``AZURE_SPEECH_REGION``: local and cloud AI providers.
 - ``STORYVID_EXECUTOR`` (``multiprocess`` or ``celery``) and ``STORYVID_CELERY_CONFIG``: how runs execute.
 - ``STORYVID_REVIEW_PASSWORD``: the password ``storyvid review users add`` gives a reviewer.
+- ``STORYVID_CREDENTIALS_KEY``: the Fernet key that encrypts the credential store (rotating platform tokens);
+  required in production, else a key file ``<home>/credentials.key`` (mode 0600) is generated on first use.
 
 Provider secrets (API keys, platform tokens) are never read into the model: resources receive them as
 ``dg.EnvVar`` and :meth:`Settings.has` only tells whether a variable is set. URLs that may hold a password are
@@ -44,6 +46,7 @@ REDIS_URL_ENV = "STORYVID_REDIS_URL"
 EXECUTOR_ENV = "STORYVID_EXECUTOR"
 CELERY_CONFIG_ENV = "STORYVID_CELERY_CONFIG"
 REVIEW_PASSWORD_ENV = "STORYVID_REVIEW_PASSWORD"
+CREDENTIALS_KEY_ENV = "STORYVID_CREDENTIALS_KEY"
 METRICS_ENV = "STORYVID_METRICS"
 Executor = Literal["multiprocess", "celery"]
 MetricsChoice = Literal["simulated", "platforms", "csv"]
@@ -80,6 +83,7 @@ class Settings(BaseSettings):
     executor: Executor = "multiprocess"
     celery_config: Path = REPO_ROOT / "deploy" / "dagster.celery.yaml"
     review_password: SecretStr | None = None
+    credentials_key: SecretStr | None = None  # Fernet key of the credential store (never logged)
     metrics: MetricsChoice | None = None  # where daily metrics come from (default: simulated locally)
     metrics_inbox: Path | None = None  # folder of CSV exports read by the csv metrics provider
     dagster_home: Path | None = Field(default=None, validation_alias="DAGSTER_HOME")
@@ -93,6 +97,10 @@ class Settings(BaseSettings):
     @property
     def storyvid_home(self) -> Path:
         return (self.home or REPO_ROOT / "storyvid_home").resolve()
+
+    @property
+    def production(self) -> bool:
+        return self.env.startswith("production")
 
 
 def variable_of(field: str) -> str:

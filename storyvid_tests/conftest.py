@@ -11,6 +11,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from storyvid_tests.distribution.matrix_report import (  # noqa: F401  (hooks, found by name)
+    pytest_runtest_logreport,
+    pytest_terminal_summary,
+)
 from storyvid_tests.services import PG_HOST, PG_PORT, REDIS_HOST, REDIS_PORT, require_service
 
 

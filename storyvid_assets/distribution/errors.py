@@ -105,3 +105,19 @@ class CredentialsMissing(ConfigError):
             f"export {', '.join(env_vars)} (see README 'Distribution'), or remove {platform} from the channel's "
             "platforms",
         )
+
+
+class CreateUncertain(PlatformError):
+    """A create that is not idempotent was sent but its answer never came back (lost, or the process died):
+    the post may exist. Nothing is created again until ``check_at``, when the platform's list is checked again."""
+
+    def __init__(self, platform: str, step: str, message: str, *, check_at: datetime) -> None:
+        self.check_at = check_at
+        super().__init__(platform, step, f"{message}; next check at {check_at.isoformat()}", retryable=False)
+
+
+class AnswerLost(PlatformError):
+    """A non-idempotent create was sent and no answer came back (connection dropped, timeout)."""
+
+    def __init__(self, platform: str, step: str, message: str) -> None:
+        super().__init__(platform, step, f"no answer: {message}", retryable=False)

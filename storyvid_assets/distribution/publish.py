@@ -1,8 +1,9 @@
 """One upload target end to end: checks, lease, the platform client, and the outcome in the catalog.
 
-Order: an already-posted upload is left alone → a deferral not yet due stays deferred → missing credentials
-mark it ``skipped`` → limits are checked (nothing sent on a violation) → the lease is taken → the client runs
-with retries, quota and the journal → the outcome (posted, deferred, failed + alert) is recorded. A failure is
+Order: an already-posted upload is left alone → a deferral (or an uncertain create's next check) not yet due
+waits → missing credentials mark it ``skipped`` → limits are checked (nothing sent on a violation) → the lease
+is taken → the client runs with retries, quota and the journal → the outcome (posted, deferred, uncertain,
+failed + alert) is recorded. A failure is
 contained here, so the other uploads of the episode go on.
 """
 
@@ -17,6 +18,7 @@ from storyvid_assets.distribution import state
 from storyvid_assets.distribution.clients.base import StepRunner, platform_breaker
 from storyvid_assets.distribution.errors import (
     CircuitOpen,
+    CreateUncertain,
     CredentialsMissing,
     LimitExceeded,
     PlatformError,
@@ -123,7 +125,7 @@ def publish_target(env: PublishEnv, client: UploadClient, item: PublishItem, opt
     if record.posted:
         return _outcome(record, options)
     now = env.clock.now()
-    if record.status == "deferred" and record.deferred_until and record.deferred_until > now:
+    if record.status in ("deferred", "uncertain") and record.deferred_until and record.deferred_until > now:
         return _outcome(record, options)
     if missing := client.missing_credentials():
         reason = f"skipped: no credentials — {CredentialsMissing(platform, missing)}"
@@ -153,6 +155,10 @@ def publish_target(env: PublishEnv, client: UploadClient, item: PublishItem, opt
             clock=env.clock,
             log=env.log,
         )
+    except CreateUncertain as exc:  # the post may exist: look again at check_at, never create again at once
+        record = state.record_status(url, record, "uncertain", env.run_id, error=str(exc), deferred_until=exc.check_at)
+        env.log(f"{platform} {item.format}: uncertain, next check at {exc.check_at.isoformat()} ({exc})")
+        return _outcome(record, options, retries=steps.retries)
     except QuotaExhausted as exc:
         record = state.record_status(url, record, "deferred", env.run_id, error=str(exc), deferred_until=exc.resume_at)
         env.log(f"{platform} {item.format}: deferred until {exc.resume_at.isoformat()} ({exc})")

@@ -7,7 +7,9 @@ Every handle is committed by :meth:`UploadJournal.save` *before* the client take
 a rerun or a lost response resumes from the handle instead of creating a second post.
 
 Statuses: ``pending`` → ``uploading`` → ``processing`` | ``scheduled`` | ``published``; or ``deferred``
-(quota, circuit breaker; ``deferred_until`` says when), ``failed`` (retries exhausted or refused; an alert is
+(quota, circuit breaker; ``deferred_until`` says when), ``uncertain`` (a non-idempotent create got no answer:
+the post may exist; ``deferred_until`` is the next look at the platform's list, see ``distribution/uncertain.py``),
+``failed`` (retries exhausted or refused; an alert is
 open), ``skipped`` (no credentials).
 """
 

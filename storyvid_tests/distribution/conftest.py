@@ -147,6 +147,16 @@ def catalog_url(tmp_path: Path, catalog_template: Path) -> str:
 
 
 @pytest.fixture(autouse=True)
+def credentials_key(monkeypatch: pytest.MonkeyPatch) -> str:
+    """The credential store's key for every platform test (no key file written into the repository's home)."""
+    from cryptography.fernet import Fernet
+
+    key = Fernet.generate_key().decode()
+    monkeypatch.setenv("STORYVID_CREDENTIALS_KEY", key)
+    return key
+
+
+@pytest.fixture(autouse=True)
 def fresh_breakers() -> Iterator[None]:
     reset_breakers()
     yield
@@ -194,10 +204,10 @@ def client_for(platform: str, fake: PlatformFake, **overrides: Any) -> PlatformC
             **{"chunk_size": SMALL_CHUNK, "min_chunk": SMALL_CHUNK, **settings},
         )
     assert isinstance(fake, FakeFacebook)
-    token = fake.new_token()
+    token = fake.new_token()  # a long-lived user token; the client derives the Page token from it
     return FacebookClient(
         page_id=fake.page_id,
-        page_token=token,
+        user_token=token,
         app_id="app-1",
         app_secret="app-secret",
         base_url=base,
@@ -279,20 +289,3 @@ def fakes(clock: FakeClock) -> Iterator[dict[str, PlatformFake]]:
     yield started
     for fake in started.values():
         fake.stop()
-
-
-# -- the fault matrix in the terminal summary (works with and without xdist: user properties travel) ------
-
-_MATRICES: list[str] = []
-
-
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.when == "call":
-        _MATRICES.extend(str(value) for name, value in report.user_properties if name == "fault_matrix")
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    for matrix in _MATRICES:
-        terminalreporter.section("platform fault matrix")
-        for line in matrix.splitlines():
-            terminalreporter.write_line(line)

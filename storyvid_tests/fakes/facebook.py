@@ -4,7 +4,16 @@ Fault steps: ``session`` (``{app}/uploads``), ``transfer`` (bytes to ``upload:SI
 arrived, and ``GET upload:SID`` reports that ``file_offset``), ``create`` (``{page}/videos``, which makes the
 post; ``lost_response`` makes it, then hangs up), ``reel_start``, ``reel_upload``, ``reel_finish`` (publishes
 the reel), ``status``, ``insights`` (video insights). ``quota`` answers code 9 (posting limit). Creates are not
-idempotent here.
+idempotent here. ``transfer`` and ``reel_upload`` also take ``lost_response`` (the bytes are stored, the answer
+is lost). :meth:`lag_lists` makes ``/{page}/videos`` (and a reel's publishing phase) lag behind.
+
+Strict where the docs are (https://developers.facebook.com/docs/graph-api/guides/upload and
+https://developers.facebook.com/documentation/video-api/guides/reels-publishing):
+- the file handle ``h`` is the answer to the POST that completes the file; no documented call returns it again,
+  so an empty POST at ``file_offset`` = file length is refused (the session is complete);
+- a reel upload interrupted part way keeps the bytes that arrived; ``GET /{video_id}?fields=status`` reports them
+  as ``status.uploading_phase.bytes_transferred`` and the upload resumes with the ``offset`` header;
+- 30 API-published reels per Page per moving 24 h (``reels_cap``); the 31st finish is refused with code 4.
 
 Video insights ``GET /{video-id}/video_insights?metric=...`` as documented (/work/shared/reference/
 analytics-apis.md §4 [F1][F2][F3][F4]): lifetime values; removed metrics (``total_video_impressions*``,
@@ -17,6 +26,7 @@ code 100 "The value must be a valid insights metric" (a message that names no me
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -51,6 +61,8 @@ class Reel:
     id: str
     data: bytes = b""
     published: bool = False
+    size: int | None = None  # the file_size announced by the first upload request
+    published_at: Any = None
 
 
 class FakeFacebook(GraphFake):
@@ -65,6 +77,8 @@ class FakeFacebook(GraphFake):
         self.insight_values: dict[str, dict[str, Any] | None] = {}  # video id -> values (None: none yet)
         self.insights_page_size = 3
         self.insight_queries: list[list[str]] = []
+        self.reels_cap = 30  # API-published reels per Page per moving 24 h (reels-publishing guide)
+        self.reel_bytes_received = 0
         p, a = page_id, self.app_id
         self.route("POST", rf"/{V}/{a}/uploads")(self.start_session)
         self.route("POST", rf"/{V}/upload:(?P<sid>[^/]+)")(self.transfer)
@@ -73,8 +87,22 @@ class FakeFacebook(GraphFake):
         self.route("GET", rf"/{V}/{p}/videos")(self.list_videos)
         self.route("POST", rf"/{V}/{p}/video_reels")(self.video_reels)
         self.route("POST", rf"/video-upload/{V}/(?P<vid>[^/]+)")(self.reel_upload)
+        self.route("GET", rf"/{V}/{p}")(self.page_token)
         self.route("GET", rf"/{V}/(?P<vid>[^/]+)/video_insights")(self.insights)
         self.route("GET", rf"/{V}/(?P<vid>[^/]+)")(self.video_status)
+
+    def page_token(self, ex: Exchange) -> None:
+        """``GET /{page-id}?fields=access_token`` with a user token of a Page admin: the Page token
+        (https://developers.facebook.com/docs/pages-api/getting-started). Token kinds per endpoint: upload
+        sessions (``/{app-id}/uploads``, ``upload:SID``) take a User access token
+        (https://developers.facebook.com/docs/graph-api/guides/upload); ``/{page-id}/videos``, ``video_reels``
+        and the reel upload take the Page token (Publish with the Video API, Reels Publishing API)."""
+        self.apply_faults(ex, "page_token")
+        self.authorize(ex, "user")
+        if "access_token" not in ex.query.get("fields", "").split(","):
+            ex.reply(200, {"id": self.page_id})
+            return
+        ex.reply(200, {"id": self.page_id, "access_token": self.new_token("page")})
 
     def quota_error(self, ex: Exchange) -> None:
         ex.reply(400, graph_error("Application limit reached: too many posts in 24 hours", 9))
@@ -83,7 +111,7 @@ class FakeFacebook(GraphFake):
 
     def start_session(self, ex: Exchange) -> None:
         lost = self.apply_faults(ex, "session")
-        self.authorize(ex)
+        self.authorize(ex, "user")
         q = ex.query
         if q.get("file_type") != "video/mp4" or not q.get("file_length", "").isdigit():
             ex.reply(400, graph_error("file_type=video/mp4 and file_length are required", 100))
@@ -103,8 +131,8 @@ class FakeFacebook(GraphFake):
         if fault and fault.kind == "drop" and session is not None and offset == len(session.data):
             session.data.extend(ex.read_partial(0.5))
             ex.cut()
-        self.handle_fault(ex, fault)
-        self.authorize(ex)
+        lost = self.handle_fault(ex, fault)
+        self.authorize(ex, "user")
         data = ex.body()
         if session is None:
             ex.reply(404, graph_error("upload session not found", 100, 1363030))
@@ -112,11 +140,18 @@ class FakeFacebook(GraphFake):
         if offset != len(session.data):
             ex.reply(400, graph_error(f"file_offset {offset} does not match {len(session.data)}", 100, 1363037))
             return
+        if not data and len(session.data) == session.length:
+            # The handle is only in the answer of the POST that completed the file; no documented call
+            # returns it again (https://developers.facebook.com/docs/graph-api/guides/upload).
+            ex.reply(400, graph_error("the upload session is complete; no bytes to add", 100, 1363037))
+            return
         with self.lock:
             session.data.extend(data)
             if len(session.data) == session.length and session.handle is None:
                 session.handle = self.next_id("h-")
                 self.handles[session.handle] = session
+        if lost:
+            ex.hang_up()
         if session.handle is None:
             ex.reply(200, {"file_offset": len(session.data)})
             return
@@ -124,7 +159,7 @@ class FakeFacebook(GraphFake):
 
     def session_offset(self, ex: Exchange, sid: str) -> None:
         ex.step = "offset"
-        self.authorize(ex)
+        self.authorize(ex, "user")
         session = self.sessions.get(sid)
         if session is None:
             ex.reply(404, graph_error("upload session not found", 100, 1363030))
@@ -133,7 +168,7 @@ class FakeFacebook(GraphFake):
 
     def create_video(self, ex: Exchange) -> None:
         lost = self.apply_faults(ex, "create")
-        self.authorize(ex)
+        self.authorize(ex, "page")
         form = ex.form()
         session = self.handles.get(form.get("fbuploader_video_file_chunk", ""))
         if session is None:
@@ -152,6 +187,7 @@ class FakeFacebook(GraphFake):
                     text=form.get("description", ""),
                     title=form.get("title", ""),
                     meta={"kind": "video", "published": form.get("published", "true")},
+                    created_at=self.now(),
                 )
             )
         if lost:
@@ -160,9 +196,8 @@ class FakeFacebook(GraphFake):
 
     def list_videos(self, ex: Exchange) -> None:
         self.apply_faults(ex, "list")
-        self.authorize(ex)
-        with self.lock:
-            newest = list(reversed(self.posts))[: int(ex.query.get("limit", "25"))]
+        self.authorize(ex, "page")
+        newest = self.listed_posts()[: int(ex.query.get("limit", "25"))]
         ex.reply(200, {"data": [{"id": p.id, "description": p.text} for p in newest]})
 
     # -- reels --------------------------------------------------------------------------------------------
@@ -171,7 +206,7 @@ class FakeFacebook(GraphFake):
         form = ex.form()
         phase = form.get("upload_phase")
         lost = self.apply_faults(ex, "reel_start" if phase == "start" else "reel_finish")
-        self.authorize(ex)
+        self.authorize(ex, "page")
         if phase == "start":
             reel = Reel(self.next_id("reel"))
             with self.lock:
@@ -181,11 +216,19 @@ class FakeFacebook(GraphFake):
             ex.reply(200, {"video_id": reel.id, "upload_url": f"{self.origin}/video-upload/{V}/{reel.id}"})
             return
         reel = self.reels.get(form.get("video_id", ""))
-        if phase != "finish" or reel is None or not reel.data:
+        if phase != "finish" or reel is None or not reel.data or len(reel.data) != reel.size:
             ex.reply(400, graph_error("finish needs an uploaded video_id", 100))
+            return
+        day_ago = self.now() - timedelta(hours=24)
+        if sum(1 for r in self.reels.values() if r.published_at and r.published_at > day_ago) >= self.reels_cap:
+            # 30 API-published reels per Page per moving 24 h
+            # (https://developers.facebook.com/documentation/video-api/guides/reels-publishing); the error's code
+            # is not documented (~): the application request limit envelope (code 4) is used
+            ex.reply(400, graph_error("Reels publishing limit reached: 30 reels per Page in 24 hours", 4))
             return
         with self.lock:
             reel.published = True
+            reel.published_at = self.now()
             self.posts.append(
                 Post(
                     id=reel.id,
@@ -193,6 +236,7 @@ class FakeFacebook(GraphFake):
                     size=len(reel.data),
                     text=form.get("description", ""),
                     meta={"kind": "reel"},
+                    created_at=self.now(),
                 )
             )
         if lost:
@@ -200,27 +244,54 @@ class FakeFacebook(GraphFake):
         ex.reply(200, {"success": True})
 
     def reel_upload(self, ex: Exchange, vid: str) -> None:
-        self.apply_faults(ex, "reel_upload")
-        self.authorize(ex)
+        """``POST {upload_url}`` with ``offset`` and ``file_size``: bytes from ``offset`` on; a drop keeps what
+        arrived, and the upload resumes at ``bytes_transferred`` (reels-publishing guide)."""
+        ex.step = "reel_upload"
         reel = self.reels.get(vid)
+        offset = int(ex.headers.get("offset", "-1"))
+        size = int(ex.headers.get("file_size", "-1"))
+        fault = self.take_fault("reel_upload")
+        if fault and fault.kind == "drop" and reel is not None and offset == len(reel.data):
+            part = ex.read_partial(0.5)
+            with self.lock:
+                reel.data += part
+                reel.size = size
+                self.reel_bytes_received += len(part)
+            ex.cut()
+        lost = self.handle_fault(ex, fault)
+        self.authorize(ex, "page")
         data = ex.body()
-        if reel is None or int(ex.headers.get("file_size", -1)) != len(data):
-            ex.reply(400, graph_error("bad reel upload", 100))
+        if reel is None or size <= 0 or offset != len(reel.data) or offset + len(data) != size:
+            ex.reply(400, {"debug_info": {"retriable": False, "type": "ProcessingFailedError",
+                                          "message": f"offset must be {len(reel.data) if reel else 0} and "
+                                                     "offset + body = file_size"}})
             return
-        reel.data = data
+        with self.lock:
+            reel.data += data
+            reel.size = size
+            self.reel_bytes_received += len(data)
+        if lost:
+            ex.hang_up()
         ex.reply(200, {"success": True})
 
     def video_status(self, ex: Exchange, vid: str) -> None:
         self.apply_faults(ex, "status")
         self.authorize(ex)
         if reel := self.reels.get(vid):
-            phase = "complete" if reel.published else "not_started"
+            # the publishing phase lags like the lists do
+            seen = reel.published and (self.now() - reel.published_at).total_seconds() >= self.list_lag_s
+            phase = "complete" if seen else "not_started"
+            done = reel.size is not None and len(reel.data) == reel.size
             ex.reply(
                 200,
                 {
                     "id": vid,
                     "status": {
-                        "video_status": "ready" if reel.published else "upload_complete",
+                        "video_status": "ready" if seen else ("upload_complete" if done else "uploading"),
+                        "uploading_phase": {
+                            "status": "complete" if done else "in_progress",
+                            "bytes_transferred": len(reel.data),
+                        },
                         "publishing_phase": {"status": phase},
                     },
                 },

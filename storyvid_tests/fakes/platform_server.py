@@ -10,6 +10,9 @@ step; the fakes apply them where the real platform could fail:
 - ``expired_token``: the current access token stops working (401 / code 190); a refresh gets a new one
 - ``quota``: the platform's quota / posting-limit error
 - ``lost_response``: do the work (create the post), then close the connection without an answer
+- list lag (:meth:`PlatformFake.lag_lists`): list endpoints hide posts younger than N seconds, as the platforms'
+  lists do (eventual consistency; the docs promise no read-after-write: "assume lists lag",
+  /work/shared/reference/platform-protocols.md)
 
 The fakes are deliberately *not* idempotent where the platforms are not: every completed create makes a new
 post, so a client that repeats a create blindly is caught double-posting.
@@ -51,6 +54,7 @@ class Post:
     text: str
     title: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    created_at: datetime | None = None  # when the fake made it (list lag hides it for a while)
 
 
 @dataclass
@@ -161,6 +165,7 @@ class PlatformFake:
         self.lock = threading.RLock()
         self.tokens: set[str] = set()
         self.refreshes = 0
+        self.list_lag_s = 0.0
         self._counter = 0
         self._server: _Server | None = None
         self.routes: list[Route] = []
@@ -226,6 +231,21 @@ class PlatformFake:
                     fault.times -= 1
                     return fault
         return None
+
+    def lag_lists(self, seconds: float) -> None:
+        """The "list lags" fault: list endpoints leave out posts younger than ``seconds`` (fake time)."""
+        with self.lock:
+            self.list_lag_s = seconds
+
+    def listed_posts(self) -> list[Post]:
+        """The posts a list endpoint shows now, newest first (posts younger than the list lag are missing)."""
+        now = self.now()
+        with self.lock:
+            return [
+                p
+                for p in reversed(self.posts)
+                if p.created_at is None or (now - p.created_at).total_seconds() >= self.list_lag_s
+            ]
 
     def posts_with(self, marker: str) -> list[Post]:
         with self.lock:

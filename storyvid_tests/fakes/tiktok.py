@@ -6,8 +6,9 @@ order (206 for intermediate chunks, 201 for the last); re-sending the chunk the 
 accepted. The upload URL needs no Authorization header. The post is published when the last chunk
 arrives; its public id appears after ``moderation_polls`` status fetches.
 
-Fault steps: ``creator_info``, ``init``, ``chunk``, ``final_chunk`` (``lost_response`` publishes, then
-hangs up), ``status``, ``video_query``. ``quota`` answers 403 ``spam_risk_too_many_posts``.
+Fault steps: ``token`` (OAuth refresh, which rotates the refresh token), ``creator_info``, ``init``, ``chunk``,
+``final_chunk`` (``lost_response`` publishes, then hangs up), ``status``, ``video_query``. ``quota`` answers
+403 ``spam_risk_too_many_posts``.
 
 Display API ``POST /v2/video/query/?fields=...`` with ``{"filters": {"video_ids": [...]}}`` as documented
 (/work/shared/reference/analytics-apis.md §3 [T1][T3]): at most 20 ids, only the authorized user's videos come
@@ -23,7 +24,8 @@ from typing import Any
 
 from storyvid_tests.fakes.platform_server import Done, Exchange, PlatformFake, Post
 
-MB = 1024 * 1024
+MB = 1_000_000  # TikTok states its chunk limits in decimal megabytes (Media Transfer Guide)
+MAX_CHUNK, MAX_LAST_CHUNK = 64 * MB, 128 * MB
 RANGE_RE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
 QUERY_FIELDS = (  # video/query fields [T1]
     "id", "create_time", "cover_image_url", "share_url", "video_description", "duration", "height", "width", "title",
@@ -68,6 +70,8 @@ class FakeTikTok(PlatformFake):
     ) -> None:
         super().__init__(now)
         self.client_key, self.client_secret, self.refresh_token = client_key, client_secret, refresh_token
+        self.refused_refresh_tokens: set[str] = set()  # rotated away: refused from now on
+        self.issued_access_tokens: set[str] = set()  # every access token ever issued (tests look for leaks)
         self.min_chunk = min_chunk
         self.privacy_options = list(privacy_options)
         self.max_duration_s = max_duration_s
@@ -85,6 +89,12 @@ class FakeTikTok(PlatformFake):
         self.route("POST", r"/v2/video/query/")(self.video_query)
 
     # -- errors and auth ----------------------------------------------------------------------------------
+
+    def issue_token(self) -> str:
+        token = super().issue_token()
+        with self.lock:
+            self.issued_access_tokens.add(token)
+        return token
 
     def fail(self, ex: Exchange, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         ex.reply(status, envelope(code=code, message=message), headers)
@@ -105,25 +115,32 @@ class FakeTikTok(PlatformFake):
             self.fail(ex, 401, "access_token_invalid", "The access token is invalid or not found in the request.")
 
     def oauth_token(self, ex: Exchange) -> None:
-        ex.step = "token"
+        """Refresh rotates the refresh token: the previous one stops working once a new one is issued
+        (https://developers.tiktok.com/docs/en/oauth-refresh-a-user-access-token; platform-protocols.md TikTok
+        §7). Checking and rotating happen under one lock, so of two refreshes with the same token one wins."""
+        lost = self.apply_faults(ex, "token")  # lost_response: rotated, answer lost (the new token is gone)
         form = ex.form()
-        if (form.get("client_key"), form.get("client_secret"), form.get("grant_type"), form.get("refresh_token")) != (
-            self.client_key,
-            self.client_secret,
-            "refresh_token",
-            self.refresh_token,
-        ):
+        with self.lock:
+            valid = (
+                form.get("client_key"), form.get("client_secret"), form.get("grant_type"), form.get("refresh_token")
+            ) == (self.client_key, self.client_secret, "refresh_token", self.refresh_token)
+            if valid:
+                self.refreshes += 1
+                self.refused_refresh_tokens.add(self.refresh_token)
+                self.refresh_token = self.next_id("rt-rotated-")
+            rotated = self.refresh_token
+        if not valid:
             ex.reply(400, {"error": "invalid_grant", "error_description": "Refresh token is invalid or expired."})
             return
-        with self.lock:
-            self.refreshes += 1
+        if lost:
+            ex.hang_up()
         ex.reply(
             200,
             {
                 "access_token": self.issue_token(),
                 "expires_in": 86400,
                 "open_id": "open-1",
-                "refresh_token": self.refresh_token,
+                "refresh_token": rotated,
                 "refresh_expires_in": 31536000,
                 "scope": "video.publish,video.list",
                 "token_type": "Bearer",
@@ -152,12 +169,22 @@ class FakeTikTok(PlatformFake):
         )
 
     def expected_chunks(self, size: int, chunk_size: int) -> int | None:
+        """The chunk count the documented rules allow, or None (Media Transfer Guide,
+        https://developers.tiktok.com/doc/content-posting-api-media-transfer-guide): sizes in decimal MB; a video
+        under 5 MB goes whole; chunks 5-64 MB; ``total_chunk_count = floor(video_size / chunk_size)``; the last
+        chunk absorbs the trailing bytes, up to 128 MB; a video over 64 MB must go in several chunks; 1-1000."""
         if size < self.min_chunk:
             return 1 if chunk_size == size else None
-        if not self.min_chunk <= chunk_size <= 64 * MB:
+        if not self.min_chunk <= chunk_size <= MAX_CHUNK:
             return None
         count = size // chunk_size
-        return count if 1 <= count <= 1000 else None
+        if not 1 <= count <= 1000:
+            return None
+        if size > MAX_CHUNK and count < 2:
+            return None
+        if size - (count - 1) * chunk_size > MAX_LAST_CHUNK:
+            return None
+        return count
 
     def init(self, ex: Exchange) -> None:
         lost = self.apply_faults(ex, "init")
@@ -229,6 +256,7 @@ class FakeTikTok(PlatformFake):
                         size=publish.size,
                         text=publish.title,
                         meta={"privacy_level": publish.privacy, "is_aigc": publish.is_aigc},
+                        created_at=self.now(),
                     )
                 )
         if lost:
@@ -253,16 +281,17 @@ class FakeTikTok(PlatformFake):
             data["publicaly_available_post_id"] = [publish.post_id] if visible else []
         ex.reply(200, envelope(data))
 
-    def _visible(self) -> list[Post]:
+    def _visible(self, lagging: bool = False) -> list[Post]:
         ids = {p.post_id for p in self.publishes.values() if p.post_id and p.polls >= self.moderation_polls}
-        return [p for p in self.posts if p.id in ids]
+        listed = {p.id for p in self.listed_posts()} if lagging else ids  # video/list lags with lag_lists()
+        return [p for p in self.posts if p.id in ids and p.id in listed]
 
     def video_list(self, ex: Exchange) -> None:
         self.apply_faults(ex, "list")
         self.authorize(ex)
         limit = int(ex.json().get("max_count", 20))
         with self.lock:
-            newest = list(reversed(self._visible()))[:limit]
+            newest = list(reversed(self._visible(lagging=True)))[:limit]
         ex.reply(
             200,
             envelope(

@@ -7,7 +7,18 @@ Session start: ``POST /upload/youtube/v3/videos?uploadType=resumable`` → 200 +
 50, lists 1), ``403 quotaExceeded`` past the daily limit. Upload session URIs do not need the Authorization
 header (the session id is the capability; not verified against Google's servers).
 
+Strict, as documented (Resumable Uploads guide,
+https://developers.google.com/youtube/v3/guides/using_resumable_upload_protocol, summarised in
+/work/shared/reference/platform-protocols.md §YouTube): every upload request (session start, chunk ``PUT``,
+``bytes */N`` status query) carries ``Authorization: Bearer``; the token endpoint checks client id, client
+secret and refresh token (OAuth 2.0 for installed apps, https://developers.google.com/identity/protocols/oauth2/native-app#offline);
+the session start needs ``part`` naming every part of the body, ``Content-Type: application/json``, an integer
+``X-Upload-Content-Length`` and a ``video/*`` ``X-Upload-Content-Type``; properties unknown to the ``video``
+schema of the discovery document bundled with google-api-python-client are refused with 400 (as Google's
+front end refuses unknown JSON fields); every ``Content-Range`` total must equal the declared size.
+
 Fault steps: ``session`` (session start), ``chunk`` (a non-final chunk), ``final_chunk``, ``thumbnail``,
+``query`` (a ``bytes */N`` status query); ``lost_response`` on a chunk keeps the chunk and hangs up,
 ``reports`` (the Analytics API). A ``drop`` during a chunk keeps the part received so far rounded down to
 256 KiB, as Google's servers do, so the client must resume from the acknowledged byte, not from the chunk start.
 
@@ -22,9 +33,11 @@ kept in ``report_queries``. Seed a video's figures with :meth:`FakeYouTube.set_d
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -59,6 +72,20 @@ PACIFIC = ZoneInfo("America/Los_Angeles")
 RANGE_RE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
 
 
+def video_schema() -> dict[str, set[str]]:
+    """The writable shape of a ``video`` resource per the bundled discovery document: part -> its properties."""
+    text = (resources.files("googleapiclient") / "discovery_cache" / "documents" / "youtube.v3.json").read_text()
+    schemas = json.loads(text)["schemas"]
+    parts: dict[str, set[str]] = {}
+    for part, spec in schemas["Video"]["properties"].items():
+        ref = spec.get("$ref")
+        parts[part] = set(schemas[ref].get("properties", {})) if ref else set()
+    return parts
+
+
+VIDEO_PARTS = video_schema()
+
+
 @dataclass
 class Session:
     id: str
@@ -82,11 +109,17 @@ class FakeYouTube(PlatformFake):
     name = "youtube"
 
     def __init__(
-        self, refresh_token: str = "refresh-1", client_id: str = "client-1", daily_units: int = 10_000, now: Any = None
+        self,
+        refresh_token: str = "refresh-1",
+        client_id: str = "client-1",
+        daily_units: int = 10_000,
+        now: Any = None,
+        client_secret: str = "secret-1",
     ) -> None:
         super().__init__(now)
         self.refresh_token = refresh_token
         self.client_id = client_id
+        self.client_secret = client_secret
         self.daily_units = daily_units
         self.units: dict[str, int] = {}
         self.sessions: dict[str, Session] = {}
@@ -163,6 +196,7 @@ class FakeYouTube(PlatformFake):
             form.get("grant_type") != "refresh_token"
             or form.get("refresh_token") != self.refresh_token
             or form.get("client_id") != self.client_id
+            or form.get("client_secret") != self.client_secret  # a confidential client proves itself [OAuth]
         ):
             ex.reply(400, {"error": "invalid_grant", "error_description": "Token has been expired or revoked."})
             return
@@ -200,13 +234,46 @@ class FakeYouTube(PlatformFake):
             return "invalidVideoMetadata"
         return None
 
+    def check_resource(self, ex: Exchange, body: Any) -> str | None:
+        """``part`` names the parts in the body; every property is one the discovery document knows."""
+        parts = [p for p in ex.query.get("part", "").split(",") if p]
+        if not parts:
+            return "Required parameter: part"
+        if unknown := [p for p in parts if p not in VIDEO_PARTS]:
+            return f"Unknown part {unknown[0]!r}"
+        if not isinstance(body, dict):
+            return "Invalid JSON payload: the body must be a video resource"
+        for part, value in body.items():
+            if part not in VIDEO_PARTS:
+                return f'Invalid JSON payload received. Unknown name "{part}": Cannot find field.'
+            if part not in parts:
+                return f"The body holds the {part!r} part, which part= does not name"
+            if isinstance(value, dict) and (unknown := sorted(set(value) - VIDEO_PARTS[part])):
+                where = f"'video.{part}'"
+                return f'Invalid JSON payload received. Unknown name "{unknown[0]}" at {where}: Cannot find field.'
+        return None
+
     def start_session(self, ex: Exchange) -> None:
         lost = self.apply_faults(ex, "session")
         self.authorize(ex)
         if ex.query.get("uploadType") != "resumable":
             ex.reply(400, google_error(400, "invalidUploadType", "use uploadType=resumable"))
             return
-        body = ex.json()
+        if not ex.headers.get("content-type", "").startswith("application/json"):
+            ex.reply(400, google_error(400, "badContent", "the video resource must be application/json", "global"))
+            return
+        declared = ex.headers.get("x-upload-content-length", "")
+        if not declared.isdigit() or int(declared) <= 0:
+            ex.reply(400, google_error(400, "badRequest", f"bad X-Upload-Content-Length {declared!r}", "global"))
+            return
+        try:
+            body = ex.json()
+        except ValueError:
+            ex.reply(400, google_error(400, "parseError", "Parse Error", "global"))
+            return
+        if problem := self.check_resource(ex, body):
+            ex.reply(400, google_error(400, "invalidArgument", problem, "global"))
+            return
         if reason := self.validate(body):
             ex.reply(400, google_error(400, reason, f"metadata refused: {reason}"))
             return
@@ -215,7 +282,7 @@ class FakeYouTube(PlatformFake):
             ex.reply(400, google_error(400, "invalidContentType", f"bad X-Upload-Content-Type {media_type!r}"))
             return
         self.charge(ex, "videos.insert")
-        session = Session(self.next_id("sess-"), int(ex.headers["x-upload-content-length"]), body)
+        session = Session(self.next_id("sess-"), int(declared), body)
         with self.lock:
             self.sessions[session.id] = session
         if lost:
@@ -253,13 +320,19 @@ class FakeYouTube(PlatformFake):
             ex.body()
             ex.reply(404, google_error(404, "notFound", "upload session not found", "global"))
             return
+        lost_query = None
+        if content_range == f"bytes */{session.size}" or session.video_id is not None:
+            lost_query = self.apply_faults(ex, "query")
+        else:
+            ex.step = "final_chunk" if content_range.split("/")[0].endswith(f"-{session.size - 1}") else "chunk"
+        self.authorize(ex)  # the guide's PUT requests carry the Authorization header too
+        if lost_query:
+            ex.hang_up()
         if session.video_id is not None:  # finished: every PUT answers with the video
-            ex.step = "query"
             ex.body()
             ex.reply(200, self._video_json(session))
             return
         if content_range == f"bytes */{session.size}":
-            ex.step = "query"
             self._progress(ex, session)
             return
         match = RANGE_RE.fullmatch(content_range)
@@ -288,6 +361,8 @@ class FakeYouTube(PlatformFake):
             return
         self._accept(session, first, data)
         if len(session.data) < session.size:
+            if lost:
+                ex.hang_up()
             self._progress(ex, session)
             return
         self._finish(session)
@@ -313,6 +388,7 @@ class FakeYouTube(PlatformFake):
                     text=snippet.get("description", ""),
                     title=snippet.get("title", ""),
                     meta=session.metadata,
+                    created_at=self.now(),
                 )
             )
 
@@ -358,8 +434,7 @@ class FakeYouTube(PlatformFake):
         self.authorize(ex)
         self.charge(ex, "list")
         limit = int(ex.query.get("maxResults", "5"))
-        with self.lock:
-            newest = list(reversed(self.posts))[:limit]
+        newest = self.listed_posts()[:limit]  # lags with lag_lists()
         ex.reply(
             200,
             {
@@ -492,8 +567,9 @@ class FakeYouTube(PlatformFake):
             for i in range((datetime.fromisoformat(last) - datetime.fromisoformat(start)).days + 1)
         ]
         if not by_day:
-            return [[self._combine([per_day.get(d, {}) for per_day in series.values() for d in span], m)
-                     for m in metrics]]
+            return [
+                [self._combine([per_day.get(d, {}) for per_day in series.values() for d in span], m) for m in metrics]
+            ]
         return [
             [day, *(self._combine([per_day.get(day, {}) for per_day in series.values()], m) for m in metrics)]
             for day in span

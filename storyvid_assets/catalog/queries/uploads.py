@@ -42,10 +42,11 @@ def upload_by_id(session: Session, upload_id: int) -> PlatformUploadRow:
     return session.get_one(PlatformUploadRow, upload_id)
 
 
-def due_deferred(session: Session, now: datetime) -> dict[tuple[str, str], datetime]:
-    """(channel, date) of every episode with a deferred upload due by ``now``, with the latest resume time."""
+def due_deferred(session: Session, now: datetime, status: str = "deferred") -> dict[tuple[str, str], datetime]:
+    """(channel, date) of every episode with an upload of ``status`` (``deferred``, or ``uncertain``: its next
+    check) due by ``now``, with the latest resume time."""
     due: dict[tuple[str, str], datetime] = {}
-    for row in session.scalars(select(PlatformUploadRow).filter_by(status="deferred")):
+    for row in session.scalars(select(PlatformUploadRow).filter_by(status=status)):
         until = row.deferred_until or now
         if until <= now:
             key = (row.channel, row.date)

@@ -10,19 +10,25 @@ publishing status (reels) first.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import httpx
 
 from storyvid_assets.analytics.platform_metrics import MetricsAnswer, PlatformMetricSpec
 from storyvid_assets.distribution.clients.base import MetricsWork, UploadWork, json_or_empty, new_http_client
-from storyvid_assets.distribution.clients.graph import GraphApi, graph_error, lifetime_insights
-from storyvid_assets.distribution.errors import HandleExpired, PlatformError
+from storyvid_assets.distribution.clients.graph import RENEW_TOKEN, GraphApi, graph_error, lifetime_insights
+from storyvid_assets.distribution.credentials import StoredToken
+from storyvid_assets.distribution.errors import AnswerLost, AuthExpired, HandleExpired, PlatformError, QuotaExhausted
 from storyvid_assets.distribution.quota import QuotaRule
+from storyvid_assets.distribution.uncertain import UncertainRule, mark_create, settle
 from storyvid_assets.models import PlatformPost
 
 PLATFORM = "facebook"
+# A finish refused with a limit/throttling code: the reels cap (30 per Page per moving 24 h,
+# https://developers.facebook.com/documentation/video-api/guides/reels-publishing); its code is not documented.
+REEL_CAP_CODES = {"code 4", "code 9", "code 17", "code 32", "code 613"}
 
 
 @dataclass(frozen=True)
@@ -36,15 +42,29 @@ class FacebookSettings:
     max_polls: int = 30
     daily_video_cap: int = 50  # (~) no documented cap for Page videos; a guard against runaway posting
     daily_reel_cap: int = 30  # documented: 30 API reels per Page per 24 h
+    reel_cap_recheck_s: float = 3600.0  # the cap is a moving 24 h window: try again after this long
     timeout_s: float = 120.0
+    uncertain: UncertainRule = field(default_factory=UncertainRule)  # a create with no answer: wait, then again
 
 
 class FacebookApi:
+    """Tokens: a long-lived user token (``user_token``, kept in the credential store) opens upload sessions
+    (``/{app-id}/uploads`` takes a User access token) and derives the Page token the Page calls take
+    (``GET /{page-id}?fields=access_token``); ``page_token`` is only a starting value. A Page token refused
+    with 190 is derived again; a refused user token stops the upload with what to renew (see ``graph.py``)."""
+
     def __init__(
-        self, settings: FacebookSettings, page_token: str, app_secret: str, now: Any, http: httpx.Client | None = None
+        self,
+        settings: FacebookSettings,
+        page_token: str,
+        app_secret: str,
+        now: Any,
+        http: httpx.Client | None = None,
+        user_token: StoredToken | None = None,
     ) -> None:
         self.settings = settings
         self.http = http or new_http_client(settings.timeout_s)
+        self.user = user_token
         self.graph = GraphApi(
             PLATFORM,
             settings.base_url,
@@ -54,6 +74,7 @@ class FacebookApi:
             now,
             app_id=settings.app_id,
             app_secret=app_secret,
+            renew=self._derive_page_token,
         )
 
     def close(self) -> None:
@@ -62,6 +83,54 @@ class FacebookApi:
     @property
     def page(self) -> str:
         return self.settings.page_id
+
+    # ------------------------------------------------------------------ tokens
+
+    def _user_expired(self) -> PlatformError:
+        name = self.user.name if self.user is not None else f"{PLATFORM}/default"
+        return PlatformError(
+            PLATFORM, "token expired", RENEW_TOKEN[PLATFORM].format(name=name), retryable=False, code="code 190"
+        )
+
+    def user_token(self) -> str:
+        """The long-lived user access token from the credential store."""
+        token = str(self.user.value.get("access_token") or "") if self.user is not None else ""
+        if not token:
+            raise PlatformError(
+                PLATFORM,
+                "user token",
+                "no Facebook user access token is configured: set FACEBOOK_USER_TOKEN to a long-lived user token "
+                "of a Page admin (upload sessions and Page tokens need it)",
+                retryable=False,
+            )
+        return token
+
+    def _derive_page_token(self) -> str:
+        """The Page token from the user token: ``GET /{page-id}?fields=access_token`` (Page tokens derived from
+        a long-lived user token do not expire; https://developers.facebook.com/docs/pages-api/getting-started,
+        https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived)."""
+        try:
+            body = self.graph.call("page token", "GET", self.page, params={"fields": "access_token"},
+                                   token=self.user_token())
+        except AuthExpired:
+            raise self._user_expired() from None
+        token = body.get("access_token")
+        if not token:
+            raise PlatformError(
+                PLATFORM,
+                "page token",
+                f"the user token cannot act for Page {self.page} (no access_token returned): log in as an admin "
+                "of the Page with pages_show_list, pages_read_engagement and pages_manage_posts",
+                retryable=False,
+            )
+        return str(token)
+
+    def _user_call(self, step: str, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """A call that takes the user token; a refused user token cannot be derived again."""
+        try:
+            return self.graph.call(step, method, path, token=self.user_token(), **kwargs)
+        except AuthExpired:
+            raise self._user_expired() from None
 
     def _run(self, work: UploadWork, step: str, call: Any, **kwargs: Any) -> Any:
         return work.steps.run(step, call, on_auth_expired=self.graph.refresh_token, **kwargs)
@@ -89,20 +158,16 @@ class FacebookApi:
         if journal.get("video_id"):
             return str(journal.get("video_id"))
         if journal.get("create_attempts"):
-            found = self._run(
-                work,
-                "find marker",
-                lambda: self.graph.find_marker(
-                    "find marker", f"{self.page}/videos", "description", work.options.marker, "id,description"
-                ),
-            )
+            # An earlier create got no answer (lost, or the process died): the video may exist but not be listed
+            # yet. Never create again at once: look again with back-off until the window has passed.
+            found = settle(work, self.settings.uncertain, PLATFORM, "find marker", lambda: self._find_video(work))
             if found:
-                journal.save("found_by_marker", video_id=str(found["id"]))
-                return str(found["id"])
+                journal.save("found_by_marker", video_id=found)
+                return found
         if not journal.get("file_handle"):
             self._upload_file(work)
         work.quota.spend(QuotaRule(PLATFORM, self.settings.daily_video_cap), work.options.account, 1, "create video")
-        journal.save("create", create_attempts=work.bump("create_attempts"))
+        mark_create(work, create_attempts=work.bump("create_attempts"))
         attempt = {"n": 0}
 
         def create_once() -> str:
@@ -122,19 +187,39 @@ class FacebookApi:
                 form |= {"published": "false", "scheduled_publish_time": str(int(work.options.publish_at.timestamp()))}
             elif work.options.privacy != "public":
                 form["published"] = "false"
-            body = self.graph.call(
-                "create video",
-                "POST",
-                f"{self.page}/videos",
-                data=form,
-                base_url=self.settings.video_base_url,
-                token_in="form",
-            )
+            try:
+                body = self.graph.call(
+                    "create video",
+                    "POST",
+                    f"{self.page}/videos",
+                    data=form,
+                    base_url=self.settings.video_base_url,
+                    token_in="form",
+                )
+            except httpx.TransportError as exc:  # sent, no answer: the video may exist
+                raise AnswerLost(PLATFORM, "create video", str(exc) or type(exc).__name__) from exc
             return str(body["id"])
 
-        video_id = self._run(work, "create video", create_once)
+        try:
+            video_id = self._run(work, "create video", create_once)
+        except AnswerLost as exc:
+            work.log(f"facebook: {exc}; looking for the video before anything else")
+            found = settle(work, self.settings.uncertain, PLATFORM, "find marker", lambda: self._find_video(work))
+            if not found:
+                raise PlatformError(PLATFORM, "create video", f"{exc}; not listed", retryable=False) from exc
+            video_id = found
         journal.save("created", video_id=video_id)
         return video_id
+
+    def _find_video(self, work: UploadWork) -> str | None:
+        found = self._run(
+            work,
+            "find marker",
+            lambda: self.graph.find_marker(
+                "find marker", f"{self.page}/videos", "description", work.options.marker, "id,description"
+            ),
+        )
+        return str(found["id"]) if found else None
 
     def _upload_file(self, work: UploadWork) -> None:
         journal = work.journal
@@ -142,7 +227,7 @@ class FacebookApi:
             body = self._run(
                 work,
                 "upload session",
-                lambda: self.graph.call(
+                lambda: self._user_call(  # the documented call takes a User access token (Resumable Upload API)
                     "upload session",
                     "POST",
                     f"{self.settings.app_id}/uploads",
@@ -154,16 +239,20 @@ class FacebookApi:
         offset = {"value": int(journal.get("file_offset", 0))}
 
         def ask_offset() -> None:
-            body = self.graph.call("upload offset", "GET", session)
+            body = self._user_call("upload offset", "GET", session)
             offset["value"] = int(body.get("file_offset", 0))
 
         def send() -> str:
             start = offset["value"]
+            if start >= work.size:
+                # The server has every byte but the answer with the handle was lost; no documented call returns
+                # the handle again (https://developers.facebook.com/docs/graph-api/guides/upload): a new session.
+                raise HandleExpired(PLATFORM, "upload", f"upload session {session} is complete but its handle was lost")
             response = self.http.post(
                 self.graph.url(session),
                 content=work.read(start, work.size - 1),
                 headers={
-                    "Authorization": f"OAuth {self.graph.token}",
+                    "Authorization": f"OAuth {self.user_token()}",  # the session's (user) token, in the header
                     "file_offset": str(start),
                     "Content-Type": "application/octet-stream",
                 },
@@ -195,43 +284,104 @@ class FacebookApi:
             journal.save("reel_start", video_id=str(body["video_id"]), upload_url=str(body["upload_url"]))
         video_id = str(journal.get("video_id"))
         if not journal.get("uploaded"):
-            self._run(work, "reel upload", lambda: self._upload_reel(work, str(journal.get("upload_url"))))
+            offset = {"value": 0}
+
+            def ask_offset() -> None:
+                offset["value"] = self._reel_bytes_transferred(work, video_id)
+
+            if journal.get("reel_upload_started"):
+                self._run(work, "reel offset", ask_offset)
+            journal.save("reel_upload", reel_upload_started=True)
+            self._run(
+                work,
+                "reel upload",
+                lambda: self._upload_reel(work, str(journal.get("upload_url")), offset["value"]),
+                before_retry=ask_offset,
+            )
             journal.save("uploaded", uploaded=True)
         if journal.get("finished"):
             return video_id
-        if journal.get("finish_started") and self._reel_published(work, video_id):
-            journal.save("finished", finished=True)
-            return video_id
-        if not journal.get("finish_started"):
-            work.quota.spend(QuotaRule(PLATFORM, self.settings.daily_reel_cap), work.options.account, 1, "reel finish")
-        journal.save("finish", finish_started=True, create_attempts=work.bump("create_attempts"))
+
+        def published() -> str | None:
+            return video_id if self._run(work, "reel status", lambda: self._reel_published(work, video_id)) else None
+
+        rule = self.settings.uncertain
+        if journal.get("finish_started"):
+            # An earlier finish got no answer: the reel may be published without showing it yet (never finish
+            # again at once; look again with back-off until the window has passed).
+            if settle(work, rule, PLATFORM, "reel status", published):
+                journal.save("finished", finished=True)
+                return video_id
+        else:
+            work.quota.spend(self._reel_rule(), work.options.account, 1, "reel finish")
+        mark_create(work, finish_started=True, create_attempts=work.bump("create_attempts"))
         attempt = {"n": 0}
 
         def finish_once() -> None:
             attempt["n"] += 1
             if attempt["n"] > 1 and self._reel_published(work, video_id):
                 return
-            self.graph.call(
-                "reel finish",
-                "POST",
-                f"{self.page}/video_reels",
-                data={
-                    "upload_phase": "finish",
-                    "video_id": video_id,
-                    "video_state": "PUBLISHED",
-                    "description": work.text.text,
-                },
-            )
+            try:
+                self.graph.call(
+                    "reel finish",
+                    "POST",
+                    f"{self.page}/video_reels",
+                    data={
+                        "upload_phase": "finish",
+                        "video_id": video_id,
+                        "video_state": "PUBLISHED",
+                        "description": work.text.text,
+                    },
+                )
+            except httpx.TransportError as exc:  # sent, no answer: the reel may be published
+                raise AnswerLost(PLATFORM, "reel finish", str(exc) or type(exc).__name__) from exc
+            except PlatformError as exc:
+                if (exc.code or "").split("/")[0] in REEL_CAP_CODES:
+                    raise self._reel_cap_reached(work, exc) from exc
+                raise
 
-        self._run(work, "reel finish", finish_once)
+        try:
+            self._run(work, "reel finish", finish_once)
+        except AnswerLost as exc:
+            work.log(f"facebook: {exc}; asking the reel's status before anything else")
+            if not settle(work, rule, PLATFORM, "reel status", published):
+                raise PlatformError(PLATFORM, "reel finish", f"{exc}; not published", retryable=False) from exc
         journal.save("finished", finished=True)
         return video_id
 
-    def _upload_reel(self, work: UploadWork, url: str) -> None:
+    def _reel_rule(self) -> QuotaRule:
+        return QuotaRule(PLATFORM, self.settings.daily_reel_cap)
+
+    def _reel_cap_reached(self, work: UploadWork, exc: PlatformError) -> QuotaExhausted:
+        """The finish was refused with a limit code: the Page's 30 reels per moving 24 h are used up. Deferred
+        (re-checked after ``reel_cap_recheck_s``), never retried at once nor failed."""
+        resume = work.clock.now() + timedelta(seconds=self.settings.reel_cap_recheck_s)
+        work.quota.mark_exhausted(self._reel_rule(), work.options.account, until=resume)
+        work.journal.save("reel_cap", finish_started=None)  # nothing was published: finish normally next time
+        return QuotaExhausted(
+            PLATFORM,
+            "reel finish",
+            f"reels cap reached ({self.settings.daily_reel_cap} API reels per Page per 24 h; {exc})",
+            resume_at=resume,
+            status=exc.status,
+            code=exc.code,
+        )
+
+    def _reel_bytes_transferred(self, work: UploadWork, video_id: str) -> int:
+        """How many bytes the server kept of an interrupted reel upload: ``GET /{video_id}?fields=status`` →
+        ``status.uploading_phase.bytes_transferred`` (reels-publishing guide)."""
+        body = self.graph.call("reel offset", "GET", video_id, params={"fields": "status"})
+        phase = (body.get("status") or {}).get("uploading_phase") or {}
+        return int(phase.get("bytes_transferred") or 0)
+
+    def _upload_reel(self, work: UploadWork, url: str, start: int) -> None:
+        """The bytes from ``start`` on (the server's ``bytes_transferred`` after an interruption)."""
+        if start >= work.size:
+            return  # every byte arrived; only the answer was lost
         response = self.http.post(
             url,
-            content=work.path.read_bytes(),
-            headers={"Authorization": f"OAuth {self.graph.token}", "offset": "0", "file_size": str(work.size)},
+            content=work.read(start, work.size - 1),
+            headers={"Authorization": f"OAuth {self.graph.token}", "offset": str(start), "file_size": str(work.size)},
         )
         if response.status_code >= 400 or not json_or_empty(response).get("success"):
             raise graph_error(PLATFORM, "reel upload", response, work.clock.now())

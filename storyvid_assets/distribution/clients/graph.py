@@ -2,8 +2,16 @@
 
 Error envelope: ``{"error": {"message", "type", "code", "error_subcode", "is_transient", "fbtrace_id"}}``.
 Codes 1, 2 and ``is_transient`` are retried; 4, 17, 32, 613 (throttled) are retried with a long wait;
-190 means the token expired (refresh it); 9 / 2207042 means the publishing limit is reached (defer);
+190 means the token expired or was revoked; 9 / 2207042 means the publishing limit is reached (defer);
 2207020 / 2207053 mean the container is gone (make a new one); 368 and 2207051 are final.
+
+Tokens: a refused token is never exchanged with ``fb_exchange_token``: "You can not use an expired token to
+request a long-lived token", and the grant takes a *user* token, not a Page token
+(https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived; platform-protocols.md
+Instagram §7). Where a token can be derived again (a Page token from the stored long-lived user token:
+``GET /{page-id}?fields=access_token``, https://developers.facebook.com/docs/pages-api/getting-started) the
+client passes ``renew``; otherwise a 190 stops the upload with an error that names the expired token and how to
+renew it.
 """
 
 from __future__ import annotations
@@ -31,6 +39,21 @@ THROTTLE_CODES = {4, 17, 32, 613}
 TRANSIENT_SUBCODES = {2207001, 2207003, 2207032}
 EXPIRED_SUBCODES = {2207020, 2207053}
 LIMIT_SUBCODES = {2207042}
+RENEW_TOKEN = {  # what expired and how to renew it, by platform (the upload's alert carries this text)
+    "instagram": (
+        "the Instagram access token (INSTAGRAM_ACCESS_TOKEN) expired or was revoked; renew it: log in again "
+        "with Facebook Login, exchange the new short-lived user token for a long-lived one (GET /oauth/"
+        "access_token?grant_type=fb_exchange_token with the app id and secret, while it is still valid) and set "
+        "INSTAGRAM_ACCESS_TOKEN to it"
+    ),
+    "facebook": (
+        "the Facebook user access token (FACEBOOK_USER_TOKEN, credential {name}) expired or was revoked, so no "
+        "Page token can be derived; renew it: log in again with Facebook Login (pages_show_list, "
+        "pages_read_engagement, pages_manage_posts), exchange the new short-lived user token for a long-lived "
+        "one (GET /oauth/access_token?grant_type=fb_exchange_token with the app id and secret, while it is still "
+        "valid) and set FACEBOOK_USER_TOKEN to it (a new value replaces the stored one)"
+    ),
+}
 THROTTLE_WAIT_S = 60.0  # Graph throttling wants a long wait; capped by the retry policy
 GONE_LABEL = "code 100/33"  # "Object with ID ... does not exist, cannot be loaded due to missing permissions"
 MAX_INSIGHT_PAGES = 20
@@ -94,6 +117,7 @@ class GraphApi:
         now: Callable[[], datetime],
         app_id: str = "",
         app_secret: str = "",
+        renew: Callable[[], str] | None = None,
     ) -> None:
         self.platform = platform
         self.base_url = base_url.rstrip("/")
@@ -103,6 +127,7 @@ class GraphApi:
         self.now = now
         self.app_id = app_id
         self.app_secret = app_secret
+        self.renew = renew  # derives a new token (e.g. a Page token from the user token); None: cannot
 
     def url(self, path: str, base_url: str | None = None) -> str:
         return f"{(base_url or self.base_url).rstrip('/')}/{self.version}/{path.lstrip('/')}"
@@ -119,17 +144,23 @@ class GraphApi:
         content: bytes | None = None,
         base_url: str | None = None,
         token_in: str = "header",
+        token: str | None = None,
     ) -> dict[str, Any]:
-        """One request. ``token_in`` is "query" (``access_token`` param), "form" or "header" (``OAuth``)."""
+        """One request. ``token_in`` is "query" (``access_token`` param), "form" or "header" (``OAuth``);
+        ``token`` overrides this caller's token (e.g. the user token where a call takes one)."""
         url = path_or_url if path_or_url.startswith("http") else self.url(path_or_url, base_url)
         params = dict(params or {})
         headers = dict(headers or {})
+        if token is None:
+            if not self.token and self.renew is not None:
+                self.token = self.renew()
+            token = self.token
         if token_in == "query":
-            params["access_token"] = self.token
+            params["access_token"] = token
         elif token_in == "form":
-            data = {**(data or {}), "access_token": self.token}
+            data = {**(data or {}), "access_token": token}
         else:
-            headers["Authorization"] = f"OAuth {self.token}"
+            headers["Authorization"] = f"OAuth {token}"
         response = self.http.request(method, url, params=params, data=data, headers=headers, content=content)
         if response.status_code >= 400:
             raise graph_error(self.platform, step, response, self.now())
@@ -139,31 +170,18 @@ class GraphApi:
         return body
 
     def refresh_token(self) -> None:
-        """Exchange the expired token for a fresh long-lived one (needs the app id and secret)."""
-        if not (self.app_id and self.app_secret):
-            raise PlatformError(
-                self.platform,
-                "token refresh",
-                "the access token expired and no app id/secret is configured to refresh it; "
-                "issue a new token and update the environment",
-                retryable=False,
-            )
-        response = self.http.get(
-            self.url("oauth/access_token"),
-            params={
-                "grant_type": "fb_exchange_token",
-                "client_id": self.app_id,
-                "client_secret": self.app_secret,
-                "fb_exchange_token": self.token,
-            },
+        """After a 190: derive the token again where that is documented (``renew``), never exchange the refused
+        one; otherwise stop with an error that says which token expired and how to renew it."""
+        if self.renew is not None:
+            self.token = self.renew()
+            return
+        raise PlatformError(
+            self.platform,
+            "token expired",
+            RENEW_TOKEN.get(self.platform, "the access token expired or was revoked; issue a new one"),
+            retryable=False,
+            code="code 190",
         )
-        if response.status_code >= 400:
-            error = graph_error(self.platform, "token refresh", response, self.now())
-            raise PlatformError(self.platform, "token refresh", f"refresh refused: {error}", retryable=False)
-        token = json_or_empty(response).get("access_token")
-        if not token:
-            raise PlatformError(self.platform, "token refresh", "refresh answer had no access_token", retryable=False)
-        self.token = str(token)
 
     def find_marker(
         self, step: str, path: str, field: str, marker: str, fields: str, limit: int = 50

@@ -8,7 +8,7 @@ client asks the container for its status and looks for the marker among recent m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -17,8 +17,9 @@ import httpx
 from storyvid_assets.analytics.platform_metrics import MetricsAnswer, PlatformMetricSpec
 from storyvid_assets.distribution.clients.base import MetricsWork, UploadWork, json_or_empty, new_http_client
 from storyvid_assets.distribution.clients.graph import GraphApi, graph_error, lifetime_insights
-from storyvid_assets.distribution.errors import HandleExpired, PlatformError, QuotaExhausted
+from storyvid_assets.distribution.errors import AnswerLost, HandleExpired, PlatformError, QuotaExhausted
 from storyvid_assets.distribution.quota import QuotaRule
+from storyvid_assets.distribution.uncertain import UncertainRule, mark_create, settle
 from storyvid_assets.models import PlatformPost
 
 PLATFORM = "instagram"
@@ -33,6 +34,7 @@ class InstagramSettings:
     max_polls: int = 30
     limit_recheck_s: float = 3600.0
     timeout_s: float = 120.0
+    uncertain: UncertainRule = field(default_factory=UncertainRule)  # a create with no answer: wait, then again
 
 
 class InstagramApi:
@@ -99,10 +101,31 @@ class InstagramApi:
         )
 
     def _recover(self, work: UploadWork) -> str | None:
-        """A post made by an earlier try whose answer was lost: found by container status or marker."""
+        """A post made by an earlier try whose answer was lost: found by marker. While it is not listed the upload
+        is ``uncertain`` (checked again with back-off); ``media_publish`` runs again only after the window, and
+        never for a container that says PUBLISHED (the post exists: the list will show it)."""
         journal = work.journal
-        if not (journal.get("publish_started") or (journal.get("create_attempts") and not journal.get("container_id"))):
+        if journal.get("publish_started"):
+            found = settle(work, self.settings.uncertain, PLATFORM, "find marker", lambda: self._find_media(work))
+            if not found and (container := journal.get("container_id")):
+                if self._container_status(work, container) == "PUBLISHED":
+                    raise PlatformError(
+                        PLATFORM,
+                        "find marker",
+                        f"container {container} is PUBLISHED but its post was not listed within "
+                        f"{self.settings.uncertain.window_min:g} min; not publishing it again",
+                        retryable=False,
+                    )
+                journal.save("publish_again", publish_started=None)
+        elif journal.get("create_attempts") and not journal.get("container_id"):
+            found = self._find_media(work)
+        else:
             return None
+        if found:
+            journal.save("found_by_marker", media_id=found)
+        return found
+
+    def _find_media(self, work: UploadWork) -> str | None:
         found = self._run(
             work,
             "find marker",
@@ -110,15 +133,7 @@ class InstagramApi:
                 "find marker", f"{self.user}/media", "caption", work.options.marker, "id,caption,timestamp"
             ),
         )
-        if found:
-            journal.save("found_by_marker", media_id=str(found["id"]))
-            return str(found["id"])
-        container = journal.get("container_id")
-        if container and self._container_status(work, container) == "PUBLISHED":
-            raise PlatformError(
-                PLATFORM, "find marker", "container is PUBLISHED but its post is not listed yet", retryable=True
-            )
-        return None
+        return str(found["id"]) if found else None
 
     def _check_limit(self, work: UploadWork) -> None:
         body = self._run(
@@ -169,7 +184,20 @@ class InstagramApi:
             container = str(body["id"])
             journal.save("container", container_id=container, upload_uri=str(body["uri"]))
         if not journal.get("uploaded"):
-            self._run(work, "upload", lambda: self._upload(work, journal.get("upload_uri")))
+            offset = {"value": 0}
+
+            def ask_offset() -> None:
+                offset["value"] = self._bytes_transferred(work, container)
+
+            if journal.get("upload_started"):
+                self._run(work, "upload offset", ask_offset)
+            journal.save("upload", upload_started=True)
+            self._run(
+                work,
+                "upload",
+                lambda: self._upload(work, journal.get("upload_uri"), offset["value"]),
+                before_retry=ask_offset,
+            )
             journal.save("uploaded", uploaded=True)
         self._wait_finished(work, container)
         self._check_limit(work)
@@ -177,26 +205,47 @@ class InstagramApi:
 
         def publish_once() -> str:
             attempt["n"] += 1
-            if attempt["n"] > 1 and (found := self._recover(work)):
+            if attempt["n"] > 1 and (found := self._find_media(work)):
                 return found
-            body = self.graph.call(
-                "media_publish", "POST", f"{self.user}/media_publish", params={"creation_id": container}
-            )
+            try:
+                body = self.graph.call(
+                    "media_publish", "POST", f"{self.user}/media_publish", params={"creation_id": container}
+                )
+            except httpx.TransportError as exc:  # sent, no answer: the post may exist
+                raise AnswerLost(PLATFORM, "media_publish", str(exc) or type(exc).__name__) from exc
             return str(body["id"])
 
-        journal.save("publish", publish_started=True)
-        media_id = self._run(work, "media_publish", publish_once)
+        mark_create(work, publish_started=True)
+        try:
+            media_id = self._run(work, "media_publish", publish_once)
+        except AnswerLost as exc:
+            work.log(f"instagram: {exc}; looking for the post before anything else")
+            found = self._recover(work)
+            if not found:
+                raise PlatformError(PLATFORM, "media_publish", f"{exc}; not listed", retryable=False) from exc
+            return found
         journal.save("published", media_id=media_id)
         return media_id
 
-    def _upload(self, work: UploadWork, uri: str) -> None:
-        """The whole file to the container's rupload URI (offset 0; resuming at an offset is not documented)."""
+    def _bytes_transferred(self, work: UploadWork, container: str) -> int:
+        """The bytes the rupload service kept of an interrupted upload:
+        ``video_status.uploading_phase.bytes_transferred`` of the container (~: the shape Facebook's reels guide
+        documents for the same rupload service; Instagram's page only shows ``offset: 0``)."""
+        body = self.graph.call("upload offset", "GET", container, params={"fields": "status_code,video_status"})
+        phase = (body.get("video_status") or {}).get("uploading_phase") or {}
+        return int(phase.get("bytes_transferred") or 0)
+
+    def _upload(self, work: UploadWork, uri: str, start: int = 0) -> None:
+        """The file from ``start`` on (the server's ``bytes_transferred`` after an interruption) to the
+        container's rupload URI."""
+        if start >= work.size:
+            return  # every byte arrived; only the answer was lost
         response = self.http.post(
             uri,
-            content=work.path.read_bytes(),
+            content=work.read(start, work.size - 1),
             headers={
                 "Authorization": f"OAuth {self.graph.token}",
-                "offset": "0",
+                "offset": str(start),
                 "file_size": str(work.size),
                 "Content-Type": "application/octet-stream",
             },

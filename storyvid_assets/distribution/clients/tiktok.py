@@ -1,15 +1,17 @@
 """TikTok Content Posting API: creator info → init (FILE_UPLOAD) → ordered chunk PUTs → status fetch.
 
-Chunk rules: chunks of 5–64 MB, ``total_chunk_count = floor(size / chunk_size)``, the last chunk absorbs the
-remainder, a file under 5 MB goes as one chunk. Handles saved in order: ``create_attempts`` → ``publish_id``
+Chunk rules (decimal MB, Media Transfer Guide): chunks of 5–64 MB, ``total_chunk_count = floor(size /
+chunk_size)``, the last chunk absorbs the remainder (up to 128 MB), a file under 5 MB goes as one chunk, a file
+over 64 MB in several, at most 1000 chunks. Handles saved in order: ``create_attempts`` → ``publish_id``
 /``upload_url``/``chunk_size`` → ``chunks_done`` after every chunk → ``post_id``. A chunk that fails is sent
 again (same byte range) after asking the status endpoint how many bytes arrived.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -22,6 +24,7 @@ from storyvid_assets.analytics.platform_metrics import (
     request_metrics,
 )
 from storyvid_assets.distribution.clients.base import MetricsWork, UploadWork, json_or_empty, new_http_client
+from storyvid_assets.distribution.credentials import RefreshRefused, StoredToken
 from storyvid_assets.distribution.errors import (
     AuthExpired,
     HandleExpired,
@@ -34,7 +37,7 @@ from storyvid_assets.models import PlatformPost, PostMetrics
 from storyvid_assets.reliability import retry_after_s
 
 PLATFORM = "tiktok"
-MB = 1024 * 1024
+MB = 1_000_000  # TikTok documents its chunk limits in decimal megabytes
 PRIVACY_LEVELS = {"public": "PUBLIC_TO_EVERYONE", "unlisted": "MUTUAL_FOLLOW_FRIENDS", "private": "SELF_ONLY"}
 CAP_CODES = {"spam_risk_too_many_posts", "spam_risk_user_banned_from_posting", "reached_active_user_cap"}
 DONE_STATUSES = {"PUBLISH_COMPLETE", "SEND_TO_USER_INBOX"}
@@ -43,6 +46,9 @@ MAX_QUERY_IDS = 20  # video/query takes at most 20 ids [T1]
 
 @dataclass(frozen=True)
 class ChunkRules:
+    """TikTok's chunk rules in the platform's units: decimal megabytes (Media Transfer Guide,
+    https://developers.tiktok.com/doc/content-posting-api-media-transfer-guide)."""
+
     min_chunk: int = 5 * MB
     max_chunk: int = 64 * MB
     max_last_chunk: int = 128 * MB
@@ -50,24 +56,58 @@ class ChunkRules:
 
 
 def nominal_chunk_size(size: int, wanted: int, rules: ChunkRules = ChunkRules()) -> int:
-    """The ``chunk_size`` announced at init: the whole file under the minimum, else ``wanted`` within the rules."""
+    """The ``chunk_size`` announced at init, ``wanted`` moved within the rules.
+
+    Under ``min_chunk`` the file goes whole. Up to ``max_chunk`` it may go whole. Over ``max_chunk`` it must go
+    in at least two chunks, so the chunk is at most ``size // 2``; a chunk of at most ``max_chunk`` keeps the
+    last chunk (``chunk + size % chunk`` < 2 chunks) within ``max_last_chunk``. At most ``max_chunks`` chunks.
+    """
     if size <= 0:
         raise ValueError("cannot upload an empty file")
     if size < rules.min_chunk:
         return size
-    return max(rules.min_chunk, min(wanted, rules.max_chunk, size))
+    chunk = max(rules.min_chunk, min(wanted, rules.max_chunk, size))
+    if size > rules.max_chunk:
+        chunk = min(chunk, size // 2)
+    chunk = max(chunk, -(-size // rules.max_chunks))  # ceil(size / max_chunks): no more than max_chunks chunks
+    if chunk > rules.max_chunk:
+        raise ValueError(f"a file of {size} bytes cannot be cut into at most {rules.max_chunks} chunks")
+    return chunk
+
+
+def chunk_ranges(size: int, chunk_size: int) -> list[tuple[int, int]]:
+    """Byte ranges (first, last inclusive) for ``chunk_size`` as announced at init: ``floor(size / chunk_size)``
+    chunks, the last absorbing the remainder."""
+    count = max(1, size // chunk_size)
+    ranges = [(i * chunk_size, (i + 1) * chunk_size - 1) for i in range(count)]
+    ranges[-1] = (ranges[-1][0], size - 1)
+    return ranges
+
+
+def check_plan(size: int, ranges: list[tuple[int, int]], rules: ChunkRules = ChunkRules()) -> None:
+    """Raise ``ValueError`` when ``ranges`` break the documented rules."""
+    lengths = [last - first + 1 for first, last in ranges]
+    problems = []
+    if sum(lengths) != size or any(b[0] != a[1] + 1 for a, b in itertools.pairwise(ranges)):
+        problems.append("the chunks do not cover the file")
+    if not 1 <= len(ranges) <= rules.max_chunks:
+        problems.append(f"{len(ranges)} chunks (1 to {rules.max_chunks} allowed)")
+    if size < rules.min_chunk and len(ranges) != 1:
+        problems.append("a file under the minimum chunk goes whole")
+    if size > rules.max_chunk and len(ranges) < 2:
+        problems.append(f"a file over {rules.max_chunk} bytes must go in several chunks")
+    if size >= rules.min_chunk and any(not rules.min_chunk <= n <= rules.max_chunk for n in lengths[:-1]):
+        problems.append(f"chunks must be {rules.min_chunk} to {rules.max_chunk} bytes")
+    if size >= rules.min_chunk and not rules.min_chunk <= lengths[-1] <= rules.max_last_chunk:
+        problems.append(f"the last chunk must be {rules.min_chunk} to {rules.max_last_chunk} bytes")
+    if problems:
+        raise ValueError(f"chunk plan for {size} bytes: " + "; ".join(problems))
 
 
 def chunk_plan(size: int, chunk_size: int, rules: ChunkRules = ChunkRules()) -> list[tuple[int, int]]:
-    """Byte ranges (first, last inclusive) following TikTok's chunk rules."""
-    chunk_size = nominal_chunk_size(size, chunk_size, rules)
-    count = size // chunk_size
-    if count > rules.max_chunks:
-        raise ValueError(f"{count} chunks exceed the limit of {rules.max_chunks}; use larger chunks")
-    ranges = [(i * chunk_size, (i + 1) * chunk_size - 1) for i in range(count)]
-    ranges[-1] = (ranges[-1][0], size - 1)  # the last chunk absorbs the remainder
-    if size - ranges[-1][0] > rules.max_last_chunk:
-        raise ValueError("the last chunk would exceed 128 MB; use larger chunks")
+    """Byte ranges (first, last inclusive) for a wanted ``chunk_size``, following TikTok's chunk rules."""
+    ranges = chunk_ranges(size, nominal_chunk_size(size, chunk_size, rules))
+    check_plan(size, ranges, rules)
     return ranges
 
 
@@ -92,14 +132,24 @@ class TikTokApi:
         refresh_token: str,
         now: Any,
         http: httpx.Client | None = None,
+        credential: StoredToken | None = None,
     ) -> None:
         self.settings = settings
         self.http = http or new_http_client(settings.timeout_s)
-        self.token = access_token
         self.client_key = client_key
         self.client_secret = client_secret
-        self.refresh_token_value = refresh_token
         self.now = now
+        # TikTok rotates the refresh token on every refresh and refuses the previous one (platform-protocols.md
+        # TikTok §7): the tokens live in the credential store, seeded from the environment on first use only.
+        self.credential = credential or StoredToken(
+            None,
+            f"{PLATFORM}/default",
+            PLATFORM,
+            "oauth",
+            {"access_token": access_token, "refresh_token": refresh_token},
+            seed=refresh_token,
+        )
+        self.token = ""  # the access token, read from the credential on the first call
 
     # ------------------------------------------------------------------ wire
 
@@ -140,7 +190,9 @@ class TikTokApi:
     def call(
         self, step: str, path: str, payload: dict[str, Any], params: dict[str, str] | None = None
     ) -> dict[str, Any]:
-        if not self.token:  # only a refresh token configured: get an access token first
+        if not self.token:
+            self.token = self._stored_access_token()
+        if not self.token:  # only a refresh token stored, or its access token expired: get one first
             self.refresh()
         response = self.http.post(
             f"{self.settings.base_url.rstrip('/')}{path}",
@@ -153,34 +205,64 @@ class TikTokApi:
             raise self._error(step, response)
         return body.get("data") or {}
 
+    def _stored_access_token(self) -> str:
+        value = self.credential.value
+        expires = value.get("access_expires_at")
+        if expires and datetime.fromisoformat(str(expires)) <= self.now() + timedelta(minutes=1):
+            return ""
+        return str(value.get("access_token") or "")
+
     def refresh(self) -> None:
-        if not (self.client_key and self.client_secret and self.refresh_token_value):
+        """A new access token from the stored refresh token; the rotated refresh token is stored atomically (a
+        worker that loses a concurrent refresh uses the winner's tokens)."""
+        if not (self.client_key and self.client_secret and self.credential.value.get("refresh_token")):
             raise PlatformError(
                 PLATFORM,
                 "token refresh",
                 "the access token was refused and no client key/secret/refresh token is configured to refresh it",
                 retryable=False,
             )
+        try:
+            value = self.credential.refresh(self._exchange)
+        except RefreshRefused as exc:
+            raise PlatformError(
+                PLATFORM,
+                "token refresh",
+                f"refresh refused ({exc}); the stored refresh token of credential {self.credential.name!r} no "
+                "longer works: authorise the app again and set TIKTOK_REFRESH_TOKEN to the new refresh token (a "
+                "new value replaces the stored one)",
+                retryable=False,
+            ) from None
+        self.token = str(value.get("access_token") or "")
+        if not self.token:
+            raise PlatformError(PLATFORM, "token refresh", "the stored credential has no access token", retryable=False)
+
+    def _exchange(self, old: dict[str, Any]) -> tuple[dict[str, Any], datetime | None]:
+        """``POST /v2/oauth/token/`` with the refresh token: the new tokens and the refresh token's expiry."""
         response = self.http.post(
             f"{self.settings.base_url.rstrip('/')}/v2/oauth/token/",
             data={
                 "client_key": self.client_key,
                 "client_secret": self.client_secret,
                 "grant_type": "refresh_token",
-                "refresh_token": self.refresh_token_value,
+                "refresh_token": str(old.get("refresh_token") or ""),
             },
         )
         body = json_or_empty(response)
         if response.status_code >= 400 or not body.get("access_token"):
-            raise PlatformError(
-                PLATFORM,
-                "token refresh",
-                f"refresh refused (HTTP {response.status_code}: "
-                f"{body.get('error_description') or body.get('error') or 'no access_token'})",
-                retryable=False,
-            )
-        self.token = str(body["access_token"])
-        self.refresh_token_value = str(body.get("refresh_token") or self.refresh_token_value)
+            reason = f"HTTP {response.status_code}: {body.get('error_description') or body.get('error') or 'no token'}"
+            if response.status_code >= 500 or response.status_code == 429:
+                raise PlatformError(PLATFORM, "token refresh", reason, retryable=True, status=response.status_code)
+            raise RefreshRefused(reason)
+        now = self.now()
+        expires_in = int(body.get("expires_in") or 0)
+        refresh_expires_in = int(body.get("refresh_expires_in") or 0)
+        value = {
+            "access_token": str(body["access_token"]),
+            "refresh_token": str(body.get("refresh_token") or old.get("refresh_token") or ""),
+            "access_expires_at": (now + timedelta(seconds=expires_in)).isoformat() if expires_in else None,
+        }
+        return value, (now + timedelta(seconds=refresh_expires_in)) if refresh_expires_in else None
 
     def _run(self, work: UploadWork, step: str, call: Any, **kwargs: Any) -> Any:
         return work.steps.run(step, call, on_auth_expired=self.refresh, **kwargs)
@@ -235,7 +317,7 @@ class TikTokApi:
             elif status.get("status") == "FAILED":
                 raise HandleExpired(PLATFORM, "status fetch", f"publish failed: {status.get('fail_reason')}")
             elif status.get("status") == "PROCESSING_UPLOAD":
-                ranges = chunk_plan(work.size, int(journal.get("chunk_size")), self.settings.rules)
+                ranges = chunk_ranges(work.size, int(journal.get("chunk_size")))
                 received = int(status.get("uploaded_bytes") or 0)
                 done = sum(1 for _, last in ranges if last < received)
                 if done != journal.get("chunks_done", 0):
@@ -243,7 +325,7 @@ class TikTokApi:
             else:  # PROCESSING_DOWNLOAD: every byte arrived
                 journal.save(
                     "recovered",
-                    chunks_done=len(chunk_plan(work.size, int(journal.get("chunk_size")), self.settings.rules)),
+                    chunks_done=len(chunk_ranges(work.size, int(journal.get("chunk_size")))),
                 )
             return
         if journal.get("create_attempts"):
@@ -272,7 +354,7 @@ class TikTokApi:
         journal = work.journal
         if not journal.get("publish_id"):
             chunk_size = nominal_chunk_size(work.size, self.settings.chunk_size, self.settings.rules)
-            count = len(chunk_plan(work.size, chunk_size, self.settings.rules))
+            count = len(chunk_plan(work.size, chunk_size, self.settings.rules))  # raises on a broken plan
             work.quota.spend(QuotaRule(PLATFORM, self.settings.daily_post_cap), work.options.account, 1, "init")
             journal.save("create", create_attempts=work.bump("create_attempts"))
             data = self._run(
@@ -309,7 +391,7 @@ class TikTokApi:
                 chunk_size=chunk_size,
                 chunks_done=0,
             )
-        ranges = chunk_plan(work.size, int(journal.get("chunk_size")), self.settings.rules)
+        ranges = chunk_ranges(work.size, int(journal.get("chunk_size")))
         for index in range(int(journal.get("chunks_done", 0)), len(ranges)):
             first, last = ranges[index]
 

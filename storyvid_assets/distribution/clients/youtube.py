@@ -3,13 +3,19 @@
 The client is built with ``build_from_document`` from the discovery document bundled with the library, its
 ``rootUrl`` pointed at the configured base URL (a loopback fake in tests), over
 ``AuthorizedHttp(credentials, http=build_http())`` (``build_http`` keeps 308 from being followed as a redirect;
-``AuthorizedHttp`` refreshes the token on 401 against the configured ``token_uri``).
+``AuthorizedHttp`` refreshes the token on 401 against the configured ``token_uri``). The ``httplib2.Http``
+underneath sends every request once (:func:`one_shot_http`): httplib2 itself re-sends a request whose
+connection dropped before the answer, which re-sent a chunk with no status query and opened a second upload
+session for one lost answer.
 
 Handles saved in order: ``create_attempts`` → ``session_uri`` → ``uploaded_bytes`` after every chunk →
 ``video_id`` → ``thumbnail``. An interrupted upload resumes from the byte the server acknowledged (a
 ``bytes */size`` query); a session the server forgot (404) is started again, but only after the uploads
-playlist shows no video with this upload's marker. The SDK's own retries are off: ``StepRunner`` does
-them, honouring ``Retry-After`` (which the SDK ignores).
+playlist shows no video with this upload's marker. The SDK's own retries are off (``num_retries=0``):
+``StepRunner`` does them, honouring ``Retry-After`` (which the SDK ignores). After a failed chunk the next
+attempt first asks the session what arrived (``Content-Range: bytes */TOTAL``) and resumes from the byte after
+the server's ``Range``, as the Resumable Uploads guide says
+(https://developers.google.com/youtube/v3/guides/using_resumable_upload_protocol#Resume_Upload).
 
 Metrics: YouTube Analytics API v2 ``reports.query`` through the same library (the bundled
 ``youtubeAnalytics.v2`` document, ``rootUrl`` at ``analytics_base_url``), one daily series per video.
@@ -75,6 +81,42 @@ class YouTubeSettings:
         return int(self.costs.get(method, DEFAULT_COSTS.get(method, 1)))
 
 
+def one_shot_http(timeout_s: float) -> Any:
+    """An ``httplib2.Http`` that sends each request once and never follows a 308 (``build_http`` does the same
+    for 308: it is YouTube's "Resume Incomplete").
+
+    httplib2's ``_conn_request`` sends a request again when the connection drops before the answer (and once
+    more "regardless of RETRIES" on a first ``BadStatusLine``), which for an upload means a chunk re-sent
+    without the status query the protocol asks for, or a second ``videos.insert`` session. Here a dropped
+    connection is an error; ``StepRunner`` decides what comes next.
+    """
+    import http.client
+
+    import httplib2
+
+    class OneShotHttp(httplib2.Http):  # type: ignore[misc]
+        def _conn_request(self, conn: Any, request_uri: str, method: str, body: Any, headers: Any) -> Any:
+            try:
+                if conn.sock is None:
+                    conn.connect()
+                conn.request(method, request_uri, body, headers)
+                response = conn.getresponse()
+                content = b"" if method == "HEAD" else response.read()
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                raise
+            if method == "HEAD":
+                conn.close()
+            wrapped = httplib2.Response(response)
+            if method != "HEAD":
+                content = httplib2._decompressContent(wrapped, content, self.limit_kwargs)
+            return wrapped, content
+
+    client = OneShotHttp(timeout=timeout_s)
+    client.redirect_codes = client.redirect_codes - {308}
+    return client
+
+
 def discovery_document(base_url: str, name: str = "youtube.v3") -> dict[str, Any]:
     """A discovery document bundled with google-api-python-client (``youtube.v3``, ``youtubeAnalytics.v2``)
     with its ``rootUrl`` moved to ``base_url``."""
@@ -124,10 +166,8 @@ class YouTubeApi:
         if self._service is None:
             import google_auth_httplib2
             from googleapiclient.discovery import build_from_document
-            from googleapiclient.http import build_http
 
-            base = build_http()
-            base.timeout = self.settings.timeout_s
+            base = one_shot_http(self.settings.timeout_s)
             self._http = google_auth_httplib2.AuthorizedHttp(self.credentials, http=base)
             self._service = build_from_document(discovery_document(self.settings.base_url), http=self._http)
         return self._service, self._http
@@ -426,7 +466,6 @@ class YouTubeApi:
             import google_auth_httplib2
             from google.oauth2.credentials import Credentials
             from googleapiclient.discovery import build_from_document
-            from googleapiclient.http import build_http
 
             upload = self.credentials
             credentials = Credentials(
@@ -437,8 +476,7 @@ class YouTubeApi:
                 client_secret=upload.client_secret,
                 scopes=ANALYTICS_SCOPES,
             )
-            base = build_http()
-            base.timeout = self.settings.timeout_s
+            base = one_shot_http(self.settings.timeout_s)
             self._analytics_http = google_auth_httplib2.AuthorizedHttp(credentials, http=base)
             document = discovery_document(self.settings.analytics_base_url, "youtubeAnalytics.v2")
             self._analytics = build_from_document(document, http=self._analytics_http)
@@ -504,13 +542,12 @@ class YouTubeApi:
             }
             if page_size:
                 params |= {"startIndex": first, "maxResults": page_size}
-            work.quota.spend(self.settings.quota_rule(), work.account, self.settings.cost("reports.query"),
-                             "reports.query")
+            work.quota.spend(
+                self.settings.quota_rule(), work.account, self.settings.cost("reports.query"), "reports.query"
+            )
             body = work.steps.run(
                 "reports.query",
-                lambda p=params: self._call(
-                    "reports.query", lambda: service.reports().query(**p).execute(http=http)
-                ),
+                lambda p=params: self._call("reports.query", lambda: service.reports().query(**p).execute(http=http)),
             )
             page = result_rows(body)
             rows += page

@@ -5,8 +5,11 @@ Environment variables (all optional: a platform without its credentials is skipp
 - YouTube: ``YOUTUBE_CLIENT_ID``, ``YOUTUBE_CLIENT_SECRET``, ``YOUTUBE_REFRESH_TOKEN``
 - Instagram: ``INSTAGRAM_USER_ID``, ``INSTAGRAM_ACCESS_TOKEN`` (+ ``FACEBOOK_APP_ID``/``FACEBOOK_APP_SECRET`` to
   refresh an expired token)
-- TikTok: ``TIKTOK_CLIENT_KEY``, ``TIKTOK_CLIENT_SECRET``, ``TIKTOK_REFRESH_TOKEN`` (+ ``TIKTOK_ACCESS_TOKEN``)
-- Facebook: ``FACEBOOK_PAGE_ID``, ``FACEBOOK_PAGE_TOKEN``, ``FACEBOOK_APP_ID`` (+ ``FACEBOOK_APP_SECRET``)
+- TikTok: ``TIKTOK_CLIENT_KEY``, ``TIKTOK_CLIENT_SECRET``, ``TIKTOK_REFRESH_TOKEN`` (+ ``TIKTOK_ACCESS_TOKEN``);
+  TikTok rotates the refresh token, so it lives in the credential store (``distribution/credentials.py``),
+  seeded from the environment on first use
+- Facebook: ``FACEBOOK_PAGE_ID``, ``FACEBOOK_USER_TOKEN`` (a long-lived user token: Page tokens are derived from
+  it), ``FACEBOOK_APP_ID`` (+ ``FACEBOOK_APP_SECRET``, ``FACEBOOK_PAGE_TOKEN``)
 
 Base URLs are configuration, so tests point the real clients at loopback fakes. The Google libraries are
 imported only when a YouTube upload runs, so the base install (``make demo``) does not need them.
@@ -28,6 +31,7 @@ from storyvid_assets.distribution.errors import CredentialsMissing
 from storyvid_assets.distribution.limits import PostText
 from storyvid_assets.distribution.quota import QuotaLedger
 from storyvid_assets.distribution.state import UploadJournal
+from storyvid_assets.distribution.uncertain import UncertainRule
 from storyvid_assets.models import PlatformPost, PostKind, PostOptions, PublishItem
 from storyvid_assets.reliability import Clock, RetryPolicy, SystemClock, secret_value
 from storyvid_assets.settings import settings
@@ -49,6 +53,7 @@ class PlatformClient(dg.ConfigurableResource):
     breaker_cooldown_s: float = 600.0
     poll_interval_s: float = 10.0
     max_polls: int = 30
+    credential_name: str = Field(default="", description="Credential store name (default '<platform>/default')")
 
     @classmethod
     def from_env(cls, **config: Any) -> PlatformClient:
@@ -92,12 +97,13 @@ class PlatformClient(dg.ConfigurableResource):
         work = UploadWork(
             item=video, options=options, text=text, journal=journal, steps=steps, quota=quota, clock=clock, log=log
         )
-        with closing(self.api(clock)) as api:
+        with closing(self.api(clock, quota.catalog_url)) as api:
             return api.publish(work)
 
-    def status(self, post: PlatformPost) -> PlatformPost:
-        """The post as the platform sees it now (processing, published, failed, ...)."""
-        with closing(self.api(SystemClock())) as api:
+    def status(self, post: PlatformPost, catalog_url: str | None = None) -> PlatformPost:
+        """The post as the platform sees it now (processing, published, failed, ...); tokens that rotate come
+        from the credential store of the catalog at ``catalog_url`` (without one: the configured values)."""
+        with closing(self.api(SystemClock(), catalog_url)) as api:
             return api.status(post)
 
     def fetch_metrics(
@@ -130,12 +136,23 @@ class PlatformClient(dg.ConfigurableResource):
         steps = StepRunner(self.platform, self.retry_policy(), breaker, clock, log=log, circuit=circuit)
         work = MetricsWork(steps=steps, quota=QuotaLedger(catalog_url, clock), account=account)
         spec = spec or load_metric_specs()[self.platform]
-        with closing(self.api(clock)) as api:
+        with closing(self.api(clock, catalog_url)) as api:
             return api.fetch_metrics(list(posts), sorted(set(days)), spec, dict(durations or {}), work)
 
     @abstractmethod
-    def api(self, clock: Clock) -> Any:
-        """The platform's API client (``platforms.<name>``) built from this configuration."""
+    def api(self, clock: Clock, catalog_url: str | None = None) -> Any:
+        """The platform's API client (``platforms.<name>``) built from this configuration; tokens that rotate
+        are kept in the credential store of the catalog at ``catalog_url`` (in memory only without one)."""
+
+    def stored_token(
+        self, clock: Clock, catalog_url: str | None, kind: str, seed_value: dict[str, Any], seed: str
+    ) -> Any:
+        """The credential ``credential_name`` in the store of ``catalog_url``, seeded from ``seed_value``."""
+        from storyvid_assets.distribution.credentials import CredentialStore, StoredToken
+
+        store = CredentialStore(catalog_url, now=clock.now) if catalog_url else None
+        name = self.credential_name or f"{self.platform}/default"
+        return StoredToken(store, name, self.platform, kind, seed_value, seed)
 
 
 class YouTubeClient(PlatformClient):
@@ -170,7 +187,7 @@ class YouTubeClient(PlatformClient):
     category_id: str = "1"
     analytics_base_url: str = "https://youtubeanalytics.googleapis.com/"
 
-    def api(self, clock: Clock) -> Any:
+    def api(self, clock: Clock, catalog_url: str | None = None) -> Any:
         from storyvid_assets.distribution.clients.youtube import YouTubeApi, YouTubeSettings
 
         settings = YouTubeSettings(
@@ -206,8 +223,12 @@ class InstagramClient(PlatformClient):
     base_url: str = "https://graph.facebook.com"
     api_version: str = "v23.0"
     limit_recheck_s: float = 3600.0
+    uncertain_window_min: float = Field(
+        default=15.0, description="After a publish with no answer, minutes to look for the post before publishing again"
+    )
+    uncertain_first_check_s: float = Field(default=30.0, description="First re-check of the list; then doubling")
 
-    def api(self, clock: Clock) -> Any:
+    def api(self, clock: Clock, catalog_url: str | None = None) -> Any:
         from storyvid_assets.distribution.clients.instagram import InstagramApi, InstagramSettings
 
         settings = InstagramSettings(
@@ -217,6 +238,7 @@ class InstagramClient(PlatformClient):
             poll_interval_s=self.poll_interval_s,
             max_polls=self.max_polls,
             limit_recheck_s=self.limit_recheck_s,
+            uncertain=UncertainRule(self.uncertain_window_min, self.uncertain_first_check_s),
         )
         return InstagramApi(
             settings,
@@ -245,10 +267,10 @@ class TikTokClient(PlatformClient):
     access_token: str = ""
     base_url: str = "https://open.tiktokapis.com"
     chunk_size: int = 10 * 1024 * 1024
-    min_chunk: int = Field(default=5 * 1024 * 1024, description="TikTok's minimum chunk (5 MB)")
+    min_chunk: int = Field(default=5_000_000, description="TikTok's minimum chunk (5 MB, decimal)")
     daily_post_cap: int = 15
 
-    def api(self, clock: Clock) -> Any:
+    def api(self, clock: Clock, catalog_url: str | None = None) -> Any:
         from storyvid_assets.distribution.clients.tiktok import ChunkRules, TikTokApi, TikTokSettings
 
         settings = TikTokSettings(
@@ -259,29 +281,37 @@ class TikTokClient(PlatformClient):
             max_polls=self.max_polls,
             daily_post_cap=self.daily_post_cap,
         )
+        refresh_token, access_token = self.secret("refresh_token"), self.secret("access_token")
+        credential = self.stored_token(
+            clock, catalog_url, "oauth", {"access_token": access_token, "refresh_token": refresh_token}, refresh_token
+        )
         return TikTokApi(
             settings,
-            self.secret("access_token"),
+            access_token,
             self.secret("client_key"),
             self.secret("client_secret"),
-            self.secret("refresh_token"),
+            refresh_token,
             clock.now,
+            credential=credential,
         )
 
 
 class FacebookClient(PlatformClient):
-    """Facebook Page videos (16:9) and Reels (9:16) through the Graph API."""
+    """Facebook Page videos (16:9) and Reels (9:16) through the Graph API. A long-lived user token (kept in
+    the credential store, seeded from ``FACEBOOK_USER_TOKEN``) opens upload sessions and derives the Page token;
+    ``FACEBOOK_PAGE_TOKEN`` is optional (a starting Page token)."""
 
     platform: ClassVar[str] = "facebook"
     required_env: ClassVar[dict[str, str]] = {
         "page_id": "FACEBOOK_PAGE_ID",
-        "page_token": "FACEBOOK_PAGE_TOKEN",
+        "user_token": "FACEBOOK_USER_TOKEN",
         "app_id": "FACEBOOK_APP_ID",
     }
-    optional_env: ClassVar[dict[str, str]] = {"app_secret": "FACEBOOK_APP_SECRET"}
+    optional_env: ClassVar[dict[str, str]] = {"page_token": "FACEBOOK_PAGE_TOKEN", "app_secret": "FACEBOOK_APP_SECRET"}
     format_kinds: ClassVar[dict[str, PostKind]] = {"16:9": "video", "9:16": "reel"}
 
     page_id: str = ""
+    user_token: str = ""
     page_token: str = ""
     app_id: str = ""
     app_secret: str = ""
@@ -290,8 +320,12 @@ class FacebookClient(PlatformClient):
     api_version: str = "v23.0"
     daily_video_cap: int = 50
     daily_reel_cap: int = 30
+    uncertain_window_min: float = Field(
+        default=15.0, description="After a create with no answer, minutes to look for the post before creating again"
+    )
+    uncertain_first_check_s: float = Field(default=30.0, description="First re-check of the list; then doubling")
 
-    def api(self, clock: Clock) -> Any:
+    def api(self, clock: Clock, catalog_url: str | None = None) -> Any:
         from storyvid_assets.distribution.clients.facebook import FacebookApi, FacebookSettings
 
         settings = FacebookSettings(
@@ -304,9 +338,12 @@ class FacebookClient(PlatformClient):
             max_polls=self.max_polls,
             daily_video_cap=self.daily_video_cap,
             daily_reel_cap=self.daily_reel_cap,
+            uncertain=UncertainRule(self.uncertain_window_min, self.uncertain_first_check_s),
         )
+        user_token = self.secret("user_token")
+        stored = self.stored_token(clock, catalog_url, "graph_user_token", {"access_token": user_token}, user_token)
         return FacebookApi(
-            settings, self.secret("page_token"), self.secret("app_secret"), clock.now
+            settings, self.secret("page_token"), self.secret("app_secret"), clock.now, user_token=stored
         )
 
 

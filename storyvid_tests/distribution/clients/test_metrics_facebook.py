@@ -87,6 +87,8 @@ def test_retry_after_5xx_and_expired_token(fake: FakeFacebook, catalog_url: str,
     fake.inject("http_503", "insights")
     fake.inject("expired_token", "insights")
     [m] = fetch(fake, catalog_url, clock, ["v1"]).metrics
-    assert m.views == 400 and fake.refreshes == 1
+    # the refused Page token is derived again from the user token, never exchanged (fb_exchange_token)
+    assert m.views == 400 and fake.refreshes == 0 and not fake.steps("token")
+    assert [s.status for s in fake.steps("page_token")] == [200, 200]
     assert 1.0 in clock.slept and len(clock.slept) == 2
     assert statuses(fake, 5) == [429, 503, 400, 200, 200]  # 400: code 190; then two pages

@@ -125,8 +125,9 @@ def test_retry_after_5xx_and_expired_token(fake: FakeInstagram, catalog_url: str
     fake.inject("rate_limit", "insights", retry_after="1")
     fake.inject("http_500", "insights")
     fake.inject("expired_token", "insights")
-    [m1] = fetch(fake, catalog_url, clock, ["m1"]).metrics
-    assert m1.views == 2000
+    # an expired token cannot be exchanged (fb_exchange_token refuses it): the error says what to renew
+    with pytest.raises(PlatformError, match=r"INSTAGRAM_ACCESS_TOKEN.* expired or was revoked; renew it"):
+        fetch(fake, catalog_url, clock, ["m1"])
     assert 1.0 in clock.slept and len(clock.slept) == 2, "Retry-After honoured, then a backoff after the 500"
-    assert fake.refreshes == 1, "the expired token was exchanged once"
-    assert statuses(fake, 5) == [429, 500, 400, 200, 200]  # 400: code 190; then main and optional metrics
+    assert fake.refreshes == 0 and not fake.steps("token"), "the refused token is never exchanged"
+    assert statuses(fake, 3) == [429, 500, 400]  # 400: code 190
