@@ -10,7 +10,7 @@ deterministically and promote a winner through the same guarded path.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -74,16 +74,6 @@ class MetricsBatch(Frozen):
 
 # --------------------------------------------------------------------------- tunable settings
 
-TUNABLE_SETTINGS = (
-    "narrator_voice",
-    "narrator_rate",
-    "music_mood",
-    "genre",
-    "posting_hour",
-    "thumbnail_variant",
-    "provider_tier",
-    "target_words",
-)
 Tunable = Literal[
     "narrator_voice",
     "narrator_rate",
@@ -94,6 +84,7 @@ Tunable = Literal[
     "provider_tier",
     "target_words",
 ]
+TUNABLE_SETTINGS: tuple[Tunable, ...] = get_args(Tunable)
 NUMERIC_TUNABLES = frozenset({"narrator_rate", "posting_hour", "target_words"})
 
 

@@ -118,6 +118,16 @@ def draw_prim(pen: MaskPen, prim: Prim, p: Placement, fill: int) -> None:
         pen.line([pt(g[i], g[i + 1]) for i in range(0, len(g), 2)], max(1.0, prim.width * p.h), fill)
 
 
+def draw_silhouette(pen: MaskPen, prims: list[Prim], p: Placement) -> None:
+    """Every layer of a sprite into ``pen``'s mask, then its holes cut out."""
+    for pr in prims:
+        if pr.layer != "cut":
+            draw_prim(pen, pr, p, 255)
+    for pr in prims:
+        if pr.layer == "cut":
+            draw_prim(pen, pr, p, 0)
+
+
 def prim_centre(prim: Prim, p: Placement) -> tuple[float, float]:
     us, vs = prim.geom[0:-1:2], prim.geom[1::2]
     if prim.kind == "circle":
@@ -688,12 +698,7 @@ def subject_mask(p: Placement, prims: list[Prim], canvas: Canvas) -> np.ndarray:
     if box[0] >= box[2] or box[1] >= box[3]:
         return full
     pen = canvas.pen(box)
-    for pr in prims:
-        if pr.layer != "cut":
-            draw_prim(pen, pr, p, 255)
-    for pr in prims:
-        if pr.layer == "cut":
-            draw_prim(pen, pr, p, 0)
+    draw_silhouette(pen, prims, p)
     full[box[1] : box[3], box[0] : box[2]] = np.asarray(pen.mask()) > 127
     return full
 
@@ -748,12 +753,7 @@ def sprite_mask(name: str, height: int, seed: int = 0) -> Image.Image:
     p = Placement(sprite, pad, pad, width, height, True)
     pen = MaskPen((0, 0, width + 2 * pad, height + 2 * pad))
     prims = sprite.build(np.random.default_rng(seed))
-    for pr in prims:
-        if pr.layer != "cut":
-            draw_prim(pen, pr, p, 255)
-    for pr in prims:
-        if pr.layer == "cut":
-            draw_prim(pen, pr, p, 0)
+    draw_silhouette(pen, prims, p)
     return pen.mask()
 
 

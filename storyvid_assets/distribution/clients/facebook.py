@@ -12,13 +12,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import httpx
 
 from storyvid_assets.analytics.platform_metrics import MetricsAnswer, PlatformMetricSpec
 from storyvid_assets.distribution.clients.base import MetricsWork, UploadWork, json_or_empty, new_http_client
-from storyvid_assets.distribution.clients.graph import RENEW_TOKEN, GraphApi, graph_error, lifetime_insights
+from storyvid_assets.distribution.clients.graph import (
+    RENEW_TOKEN,
+    GraphApi,
+    graph_error,
+    lifetime_insights,
+    resumable_transfer,
+)
 from storyvid_assets.distribution.credentials import StoredToken
 from storyvid_assets.distribution.errors import AnswerLost, AuthExpired, HandleExpired, PlatformError, QuotaExhausted
 from storyvid_assets.distribution.quota import QuotaRule
@@ -110,8 +117,9 @@ class FacebookApi:
         a long-lived user token do not expire; https://developers.facebook.com/docs/pages-api/getting-started,
         https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived)."""
         try:
-            body = self.graph.call("page token", "GET", self.page, params={"fields": "access_token"},
-                                   token=self.user_token())
+            body = self.graph.call(
+                "page token", "GET", self.page, params={"fields": "access_token"}, token=self.user_token()
+            )
         except AuthExpired:
             raise self._user_expired() from None
         token = body.get("access_token")
@@ -284,21 +292,15 @@ class FacebookApi:
             journal.save("reel_start", video_id=str(body["video_id"]), upload_url=str(body["upload_url"]))
         video_id = str(journal.get("video_id"))
         if not journal.get("uploaded"):
-            offset = {"value": 0}
-
-            def ask_offset() -> None:
-                offset["value"] = self._reel_bytes_transferred(work, video_id)
-
-            if journal.get("reel_upload_started"):
-                self._run(work, "reel offset", ask_offset)
-            journal.save("reel_upload", reel_upload_started=True)
-            self._run(
-                work,
+            resumable_transfer(
+                partial(self._run, work),
+                journal,
                 "reel upload",
-                lambda: self._upload_reel(work, str(journal.get("upload_url")), offset["value"]),
-                before_retry=ask_offset,
+                "reel offset",
+                "reel_upload_started",
+                lambda: self._reel_bytes_transferred(work, video_id),
+                lambda start: self._upload_reel(work, str(journal.get("upload_url")), start),
             )
-            journal.save("uploaded", uploaded=True)
         if journal.get("finished"):
             return video_id
 

@@ -31,6 +31,7 @@ from storyvid_assets.analytics.platform_metrics import (
 )
 from storyvid_assets.distribution.clients.base import MetricsWork, json_or_empty
 from storyvid_assets.distribution.errors import AuthExpired, HandleExpired, PlatformError, QuotaExhausted
+from storyvid_assets.distribution.state import UploadJournal
 from storyvid_assets.models import PlatformPost, PostMetrics
 from storyvid_assets.reliability import retry_after_s
 
@@ -195,6 +196,30 @@ class GraphApi:
 
 
 # ---------------------------------------------------------------------------- insights (Instagram, Facebook)
+
+
+def resumable_transfer(
+    run: Callable[..., Any],
+    journal: UploadJournal,
+    step: str,
+    offset_step: str,
+    started_key: str,
+    offset: Callable[[], int],
+    send: Callable[[int], None],
+) -> None:
+    """Send a file through the rupload service, resuming at the server's ``bytes_transferred`` after an
+    interruption: before each retry of this run, and on a rerun whose journal says the transfer had started.
+    ``run(step, call, **kwargs)`` is the client's step runner; ``send(start)`` posts the bytes from ``start``."""
+    start = {"value": 0}
+
+    def ask_offset() -> None:
+        start["value"] = offset()
+
+    if journal.get(started_key):
+        run(offset_step, ask_offset)
+    journal.save(step.replace(" ", "_"), **{started_key: True})
+    run(step, lambda: send(start["value"]), before_retry=ask_offset)
+    journal.save("uploaded", uploaded=True)
 
 
 def metric_refusal(exc: Exception) -> str | None:

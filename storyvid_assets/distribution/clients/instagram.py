@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import httpx
 
 from storyvid_assets.analytics.platform_metrics import MetricsAnswer, PlatformMetricSpec
 from storyvid_assets.distribution.clients.base import MetricsWork, UploadWork, json_or_empty, new_http_client
-from storyvid_assets.distribution.clients.graph import GraphApi, graph_error, lifetime_insights
+from storyvid_assets.distribution.clients.graph import GraphApi, graph_error, lifetime_insights, resumable_transfer
 from storyvid_assets.distribution.errors import AnswerLost, HandleExpired, PlatformError, QuotaExhausted
 from storyvid_assets.distribution.quota import QuotaRule
 from storyvid_assets.distribution.uncertain import UncertainRule, mark_create, settle
@@ -184,21 +185,15 @@ class InstagramApi:
             container = str(body["id"])
             journal.save("container", container_id=container, upload_uri=str(body["uri"]))
         if not journal.get("uploaded"):
-            offset = {"value": 0}
-
-            def ask_offset() -> None:
-                offset["value"] = self._bytes_transferred(work, container)
-
-            if journal.get("upload_started"):
-                self._run(work, "upload offset", ask_offset)
-            journal.save("upload", upload_started=True)
-            self._run(
-                work,
+            resumable_transfer(
+                partial(self._run, work),
+                journal,
                 "upload",
-                lambda: self._upload(work, journal.get("upload_uri"), offset["value"]),
-                before_retry=ask_offset,
+                "upload offset",
+                "upload_started",
+                lambda: self._bytes_transferred(work, container),
+                lambda start: self._upload(work, journal.get("upload_uri"), start),
             )
-            journal.save("uploaded", uploaded=True)
         self._wait_finished(work, container)
         self._check_limit(work)
         attempt = {"n": 0}
