@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
-EXTRAS := dev,render,moderation,platforms,cloud-ai,production
+EXTRAS := dev,render,moderation,image-moderation,platforms,cloud-ai,production
 export STORYVID_HOME ?= $(CURDIR)/storyvid_home
 
 .PHONY: demo dev test lint format bench bench-render bench-recommend bench-illustrations bench-captions clean help

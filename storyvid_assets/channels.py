@@ -103,6 +103,20 @@ class LookSettings(BaseModel):
         return value.upper()
 
 
+class ProviderThresholdSettings(BaseModel):
+    """Classifier scores at or above ``mild`` count as mild, at or above ``severe`` as severe."""
+
+    model_config = ConfigDict(extra="forbid")
+    mild: float = Field(ge=0.0, le=1.0)
+    severe: float = Field(ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ProviderThresholdSettings:
+        if self.mild > self.severe:
+            raise ValueError(f"mild ({self.mild}) must not exceed severe ({self.severe}); e.g. mild: 0.2, severe: 0.6")
+        return self
+
+
 class ModerationSettings(BaseModel):
     """The channel's moderation policy: preset, regional rules, names that must never appear, own terms."""
 
@@ -112,6 +126,12 @@ class ModerationSettings(BaseModel):
     real_person_names: list[str] = Field(default_factory=list)  # e.g. ["Jane Doe"]; never in a story
     extra_terms: dict[str, list[str]] = Field(default_factory=dict)  # category -> words blocked on this channel
     allow_terms: list[str] = Field(default_factory=list)  # words this channel may use despite the lists
+    # scores of a moderation classifier (text and images) -> levels; None: the preset's thresholds
+    provider_thresholds: ProviderThresholdSettings | None = None
+    # fail the image gate closed when no classifier can look at the pictures (sensible for kids' channels)
+    require_image_moderation: bool = False
+    # a failed gate first regenerates the asset this many times by itself, then asks a person
+    auto_regenerations: int = Field(default=2, ge=0, le=5)
 
     @field_validator("regions")
     @classmethod

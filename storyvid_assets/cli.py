@@ -12,8 +12,10 @@ from datetime import date as date_cls
 import dagster as dg
 
 from storyvid_assets.analytics_cli import register as register_analytics
+from storyvid_assets.console.cli import register as register_console
 from storyvid_assets.credentials_cli import register as register_credentials
 from storyvid_assets.errors import StoryVidError
+from storyvid_assets.moderation.cli import register as register_moderation
 from storyvid_assets.review.cli import register as register_review
 from storyvid_assets.settings import settings, storyvid_home
 
@@ -110,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-SUBCOMMANDS: list = [register_review, register_analytics, register_credentials]
+SUBCOMMANDS: list = [register_review, register_console, register_moderation, register_analytics, register_credentials]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,6 +26,9 @@ CHANNEL_DIMENSION, DATE_DIMENSION = "channel", "date"
 ATTEMPT_TAG = "storyvid/attempt"
 CHANNEL_TAG = "storyvid/channel"
 TRIGGER_TAG = "storyvid/trigger"
+# an automatic regeneration of scene images redraws only the flagged scenes and keeps the others of this attempt
+REGENERATE_SCENES_TAG = "storyvid/regenerate-scenes"
+REUSE_ATTEMPT_TAG = "storyvid/reuse-attempt"
 
 
 def partition_key(channel: str, date: str) -> dg.MultiPartitionKey:
@@ -63,6 +66,29 @@ def attempt_from_tags(tags: Mapping[str, str]) -> int | None:
     if not raw.isdigit() or int(raw) < 1:
         raise ValueError(f"run tag {ATTEMPT_TAG}={raw!r} must be a positive whole number")
     return int(raw)
+
+
+class PartialRegeneration(BaseModel):
+    """Redraw ``scenes`` (0-based); take every other scene from attempt ``reuse_attempt``."""
+
+    scenes: frozenset[int]
+    reuse_attempt: int = Field(ge=1)
+
+    def tags(self) -> dict[str, str]:
+        return {REGENERATE_SCENES_TAG: ",".join(str(i) for i in sorted(self.scenes)),
+                REUSE_ATTEMPT_TAG: str(self.reuse_attempt)}
+
+
+def partial_regeneration(tags: Mapping[str, str]) -> PartialRegeneration | None:
+    """The run's partial regeneration (both tags present and well formed), else None: draw everything."""
+    scenes, reuse = tags.get(REGENERATE_SCENES_TAG), tags.get(REUSE_ATTEMPT_TAG)
+    if not scenes or not reuse:
+        return None
+    parts = scenes.split(",")
+    if not reuse.isdigit() or not all(p.isdigit() for p in parts):
+        raise ValueError(f"run tags {REGENERATE_SCENES_TAG}={scenes!r} and {REUSE_ATTEMPT_TAG}={reuse!r} must be "
+                         "whole numbers (e.g. '0,3' and '1')")
+    return PartialRegeneration(scenes=frozenset(int(p) for p in parts), reuse_attempt=int(reuse))
 
 
 def run_tags(channel: str, trigger: str, attempt: int | None = None) -> dict[str, str]:

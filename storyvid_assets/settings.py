@@ -9,6 +9,10 @@
 - ``STORYVID_REDIS_URL``: shared circuit-breaker state; ``STORYVID_PRICES_FILE``: a price table of one's own.
 - ``STORYVID_OLLAMA_URL`` / ``STORYVID_OLLAMA_MODEL``, ``STORYVID_SDXL_DIR`` / ``STORYVID_SDXL_DEVICE``,
   ``AZURE_SPEECH_REGION``: local and cloud AI providers.
+- ``STORYVID_MODERATION``: the moderation provider, ``local`` (word lists; NudeNet for pictures when the
+  ``image-moderation`` extra is installed) or ``openai`` (the moderation endpoint, needs ``OPENAI_API_KEY``);
+  default ``local`` in the local sets, ``openai`` in the cloud sets when ``OPENAI_API_KEY`` is set.
+  ``OPENAI_BASE_URL``: an OpenAI-compatible server for the providers that call the API without the SDK.
 - ``STORYVID_EXECUTOR`` (``multiprocess`` or ``celery``) and ``STORYVID_CELERY_CONFIG``: how runs execute.
 - ``STORYVID_REVIEW_PASSWORD``: the password ``storyvid review users add`` gives a reviewer.
 - ``STORYVID_CREDENTIALS_KEY``: the Fernet key that encrypts the credential store (rotating platform tokens);
@@ -48,14 +52,17 @@ CELERY_CONFIG_ENV = "STORYVID_CELERY_CONFIG"
 REVIEW_PASSWORD_ENV = "STORYVID_REVIEW_PASSWORD"
 CREDENTIALS_KEY_ENV = "STORYVID_CREDENTIALS_KEY"
 METRICS_ENV = "STORYVID_METRICS"
+MODERATION_ENV = "STORYVID_MODERATION"
 Executor = Literal["multiprocess", "celery"]
 MetricsChoice = Literal["simulated", "platforms", "csv"]
+ModerationChoice = Literal["local", "openai"]
 EXECUTORS: tuple[str, ...] = get_args(Executor)
 
 FIXES: dict[str, str] = {
     "start_date": f"give {START_DATE_ENV} as YYYY-MM-DD, e.g. 2026-01-01",
     "executor": f"use one of {EXECUTORS}",
     "metrics": f"set {METRICS_ENV} to simulated, platforms or csv",
+    "moderation": f"set {MODERATION_ENV} to local or openai (or unset it for the resource set's default)",
 }
 
 
@@ -86,6 +93,8 @@ class Settings(BaseSettings):
     credentials_key: SecretStr | None = None  # Fernet key of the credential store (never logged)
     metrics: MetricsChoice | None = None  # where daily metrics come from (default: simulated locally)
     metrics_inbox: Path | None = None  # folder of CSV exports read by the csv metrics provider
+    moderation: ModerationChoice | None = None  # moderation provider (default: decided by the resource set)
+    openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
     dagster_home: Path | None = Field(default=None, validation_alias="DAGSTER_HOME")
 
     _set_variables: frozenset[str] = PrivateAttr(default_factory=frozenset)

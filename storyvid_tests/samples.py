@@ -11,6 +11,7 @@ import hashlib
 import math
 import random
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -222,3 +223,20 @@ def synthetic_episode(
     )
     images = synthetic_images(folder, scene_count, image_size, seed)
     return synthetic_story(scene_count), narration, images, wav, music
+
+
+def channels_with_moderation(home: Path, channel: str, settings: dict[str, Any]) -> Path:
+    """A copy of the shipped channel files in ``home`` where ``channel`` has ``moderation: settings``;
+    point ``STORYVID_CHANNELS_DIR`` at the returned folder."""
+    import yaml
+
+    from storyvid_assets.channels import DEFAULT_CHANNELS_DIR
+
+    folder = home / "channels"
+    folder.mkdir(exist_ok=True)
+    for path in DEFAULT_CHANNELS_DIR.glob("*.yaml"):
+        text = path.read_text()
+        if path.stem == channel:
+            text += "\n" + yaml.safe_dump({"moderation": settings})
+        (folder / path.name).write_text(text)
+    return folder

@@ -16,6 +16,7 @@ from typing import Any
 import dagster as dg
 
 from storyvid_assets.assets.partitions import episode_partitions_def
+from storyvid_assets.catalog.queries.review import automatic_regeneration_count, record_judgement
 from storyvid_assets.distribution.licence import music_problems
 from storyvid_assets.episode import Episode
 from storyvid_assets.models import MusicBed, Narration, SceneImages, Story, count_words
@@ -30,10 +31,11 @@ from storyvid_assets.moderation.audio import (
 from storyvid_assets.moderation.findings import Finding, blocking, findings_markdown, summary
 from storyvid_assets.moderation.images import ImageUnderCheck, check_images
 from storyvid_assets.moderation.policy import policy_for_channel, story_fields
-from storyvid_assets.resources.moderation import ModerationProvider
+from storyvid_assets.moderation.version import channel_policy_version
+from storyvid_assets.resources.moderation import ImageToModerate, ModerationProvider
 from storyvid_assets.resources.storage.catalog import CatalogResource
 from storyvid_assets.resources.storage.media_store import MediaStore
-from storyvid_assets.review.queue import open_review_item
+from storyvid_assets.review.queue import AutoRegeneration, open_review_item
 
 STORY_TEXT_CHECK = "story_text_policy"
 SCENE_IMAGES_CHECK = "scene_images_quality"
@@ -46,6 +48,8 @@ MODERATION_CHECKS = {
     "music": MUSIC_AUDIO_CHECK,
 }
 MAX_FINDINGS_IN_METADATA = 100
+SCRIPT_CANNOT_FIX = "the story is the operator's script: regenerating it would give the same text"
+NO_CLASSIFIER_CANNOT_FIX = "no image moderation provider is available: regenerating cannot change that"
 
 
 def episode_gate(asset: str, name: str, **kwargs: Any) -> Callable[[Callable[..., Any]], dg.AssetChecksDefinition]:
@@ -71,10 +75,29 @@ def gate_result(
     findings: list[Finding],
     evidence: dict[str, Any],
     metadata: dict[str, Any],
+    cannot_fix: str | None = None,
+    content_checked: bool | None = None,
 ) -> dg.AssetCheckResult:
-    """Pass, or fail with severity ERROR and a review item; every finding is explained in the metadata."""
+    """Pass, or fail with severity ERROR: the asset regenerates by itself (up to the channel's
+    ``moderation.auto_regenerations``) unless ``cannot_fix`` says why that is useless, then a person reviews.
+
+    Every finding is explained in the metadata; the policy version that judged is recorded in the catalog.
+    """
     text = summary(findings)
+    version = channel_policy_version(episode.channel)
+    passed_outright = not blocking(findings)
+    with catalog.session() as session:
+        record_judgement(
+            session,
+            {"channel": episode.channel.name, "date": episode.date, "check_name": check_name,
+             "attempt": episode.attempt},
+            {"asset": asset, "policy_version": version.version, "passed": passed_outright,
+             "blocking_findings": len(blocking(findings)), "content_checked": content_checked,
+             "run_id": context.run.run_id, "judged_at": datetime.now(UTC)},
+        )
     meta: dict[str, Any] = {
+        "policy_version": version.version,
+        "policy_inputs": dg.MetadataValue.json(version.model_dump(mode="json")),
         "findings": dg.MetadataValue.md(findings_markdown(findings)),
         "findings_json": dg.MetadataValue.json(
             [f.model_dump(mode="json") for f in findings[:MAX_FINDINGS_IN_METADATA]]
@@ -84,8 +107,9 @@ def gate_result(
         "attempt": episode.attempt,
         **metadata,
     }
-    if not blocking(findings):
+    if passed_outright:
         return dg.AssetCheckResult(passed=True, metadata=meta, description=text)
+    limit = episode.channel.moderation.auto_regenerations
     with catalog.session() as session:
         item, prior = open_review_item(
             session,
@@ -98,18 +122,34 @@ def gate_result(
             evidence=evidence,
             summary=text,
             run_id=context.run.run_id,
+            policy_version=version.version,
+            automatic=AutoRegeneration(limit=limit, cannot_fix=cannot_fix),
         )
         item_id, status = item.id, item.status
+        automatic_runs = automatic_regeneration_count(session, episode.channel.name, episode.date, asset, check_name)
     meta.update(
         {
             "review_item": item_id,
             "review_status": status,
             "review_command": dg.MetadataValue.text(f"storyvid review show {item_id}"),
+            "automatic_regenerations": f"{automatic_runs} of {limit}",
         }
     )
+    if status == "rejected" and prior is None:
+        context.log.warning(
+            f"{check_name} failed for {episode.label} attempt {episode.attempt}: {text}; regenerating {asset} "
+            f"automatically ({automatic_runs} of {limit}, review item {item_id})"
+        )
+        return dg.AssetCheckResult(
+            passed=False, severity=dg.AssetCheckSeverity.ERROR, metadata=meta,
+            description=f"regenerating automatically ({automatic_runs} of {limit}): {text}",
+        )
     if prior is not None and prior.approved:
         context.log.info(f"{check_name}: findings were approved by {prior.approved_by} (review item {item_id})")
         meta["approved_by"] = prior.approved_by or "unknown"
+        with catalog.session() as session:
+            record_judgement(session, {"channel": episode.channel.name, "date": episode.date,
+                                       "check_name": check_name, "attempt": episode.attempt}, {"passed": True})
         return dg.AssetCheckResult(passed=True, metadata=meta, description=f"approved by a reviewer: {text}")
     context.log.warning(
         f"{check_name} failed for {episode.label} attempt {episode.attempt}: {text}; review item {item_id} is {status}"
@@ -146,6 +186,19 @@ def story_text_policy(
             "provider": moderation_provider.provider_name,
             "words": story.word_count,
         },
+        cannot_fix=SCRIPT_CANNOT_FIX if story.provider == "script" else None,
+    )
+
+
+def unchecked_content_finding(note: str) -> Finding:
+    """The image gate's own finding when a channel requires image moderation and nothing could look."""
+    return Finding(
+        category="image_content_unchecked",
+        level="severe",
+        blocking=True,
+        what="no classifier looked at what the pictures show",
+        where="all scene images",
+        why=f"this channel sets moderation.require_image_moderation: true, so the gate fails closed; {note}",
     )
 
 
@@ -155,18 +208,32 @@ def scene_images_quality(
     scene_images: SceneImages,
     catalog: CatalogResource,
     media_store: MediaStore,
+    moderation_provider: ModerationProvider,
 ) -> dg.AssetCheckResult:
-    """Each image: right size for every format, not blank, not too dark or bright; no two scenes alike."""
+    """Each image: right size for every format, not blank, not too dark or bright, no two scenes alike, and
+    what it shows judged by the moderation provider's image classifier under the channel's policy."""
     episode = Episode.from_context(context, catalog)
     under_check = [
         ImageUnderCheck(i.scene_index, i.image.key, media_store.read_bytes(i.image.key), i.width, i.height)
         for i in scene_images.images
     ]
     findings, stats = check_images(under_check, episode.channel.formats)
+    content = moderation_provider.moderate_images(
+        [ImageToModerate(scene_index=i.scene_index, png=u.data, prompt=i.prompt)
+         for i, u in zip(scene_images.images, under_check, strict=True)],
+        policy_for_channel(episode.channel),
+    )
+    findings += content.findings
+    required = episode.channel.moderation.require_image_moderation
+    if not content.checked:
+        context.log.warning(f"{episode.label}: {content.note}")
+        if required:
+            findings.append(unchecked_content_finding(content.note))
     table = "| scene | size | mean | spread | pHash |\n|---|---|---|---|---|\n" + "\n".join(
         f"| {i + 1} | {s.width}x{s.height} | {s.mean:.3f} | {s.std:.3f} | {s.phash:016x} |"
         for i, s in sorted(stats.items())
     )
+    only_unchecked = all(f.category == "image_content_unchecked" for f in blocking(findings))
     return gate_result(
         context,
         catalog,
@@ -177,7 +244,15 @@ def scene_images_quality(
         evidence={
             "media": [_media(i.image.key, f"scene {i.scene_index + 1} image", "image/png") for i in scene_images.images]
         },
-        metadata={"images": dg.MetadataValue.md(table)},
+        metadata={
+            "images": dg.MetadataValue.md(table),
+            "image_content": dg.MetadataValue.text(
+                f"checked by {content.provider}: {content.note}" if content.checked else content.note
+            ),
+            "image_moderation_required": required,
+        },
+        cannot_fix=NO_CLASSIFIER_CANNOT_FIX if only_unchecked else None,
+        content_checked=content.checked,
     )
 
 

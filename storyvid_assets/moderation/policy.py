@@ -15,6 +15,7 @@ from storyvid_assets.channels import ChannelConfig, ModerationSettings
 from storyvid_assets.models import Story
 from storyvid_assets.moderation.findings import LEVEL_RANK, Finding
 from storyvid_assets.moderation.matching import TermIndex, TermMatch, compile_term, prepare
+from storyvid_assets.moderation.version import effective_preset, policy_version
 from storyvid_assets.moderation.wordlists import (
     NAME_CATEGORY,
     PATTERN_CATEGORY,
@@ -54,6 +55,8 @@ class TextPolicy:
     indexes: dict[str, TermIndex]  # category -> compiled terms
     patterns: tuple[PatternCheck, ...]
     names: TermIndex | None
+    thresholds: ProviderThresholds
+    version: str  # see moderation/version.py: what judged an episode
 
     def blocks(self, category: str, level: str) -> bool:
         threshold = self.preset.block.get(category, "severe")
@@ -61,17 +64,11 @@ class TextPolicy:
 
     @property
     def provider_thresholds(self) -> ProviderThresholds:
-        return self.preset.provider_thresholds
+        """The channel's classifier thresholds, else the preset's."""
+        return self.thresholds
 
     def describe(self) -> str:
-        return f"{self.preset_name} preset, regions {', '.join(self.regions) or 'none'}"
-
-
-def effective_preset(settings: ModerationSettings, audience: str) -> str:
-    """Kids' channels are always strict; otherwise the channel's choice, default standard."""
-    if audience == "kids":
-        return "strict"
-    return settings.preset or "standard"
+        return f"{self.preset_name} preset, regions {', '.join(self.regions) or 'none'}, policy {self.version}"
 
 
 def _groups(data: CategoryList, regions: tuple[str, ...]) -> list[tuple[str, TermGroup, str]]:
@@ -103,6 +100,8 @@ def _compiled(
     names: tuple[str, ...],
     extra_terms: tuple[tuple[str, tuple[str, ...]], ...],
     allow: tuple[str, ...],
+    thresholds: tuple[float, float] | None,
+    version: str,
 ) -> TextPolicy:
     extra = dict(extra_terms)
     indexes = {c: _category_index(c, regions, extra.get(c, ()), allow) for c in TERM_CATEGORIES}
@@ -128,16 +127,25 @@ def _compiled(
         indexes=indexes,
         patterns=patterns,
         names=name_index,
+        thresholds=(
+            ProviderThresholds(mild=thresholds[0], severe=thresholds[1])
+            if thresholds
+            else presets()[preset_name].provider_thresholds
+        ),
+        version=version,
     )
 
 
 def build_policy(settings: ModerationSettings, audience: str) -> TextPolicy:
+    override = settings.provider_thresholds
     return _compiled(
         effective_preset(settings, audience),
         tuple(settings.regions),
         tuple(settings.real_person_names),
         tuple(sorted((k, tuple(v)) for k, v in settings.extra_terms.items())),
         tuple(settings.allow_terms),
+        (override.mild, override.severe) if override else None,
+        policy_version(settings, audience).version,
     )
 
 

@@ -3,9 +3,14 @@
 ``STORYVID_ENV`` picks the resource set (``local`` by default). Environment variables (parsed in ``settings.py``):
 ``STORYVID_HOME`` (files), ``STORYVID_CATALOG_URL`` (catalog database URL, default SQLite in the home).
 
+``STORYVID_MODERATION`` picks the moderation provider in every set: ``local`` (word lists, and NudeNet for the
+pictures when the ``image-moderation`` extra is installed) or ``openai`` (OpenAI's moderation endpoint for text
+and pictures, plus the word lists; needs ``OPENAI_API_KEY``, honours ``OPENAI_BASE_URL``). Unset: ``local`` in
+the local sets, ``openai`` in the cloud sets when ``OPENAI_API_KEY`` is set.
+
 The ``cloud`` set: fallback chains over every provider with a key. Environment variables:
 
-- ``OPENAI_API_KEY`` (stories, metadata, speech, images), ``ANTHROPIC_API_KEY``, ``MISTRAL_API_KEY``,
+- ``OPENAI_API_KEY`` (stories, metadata, speech, images, moderation), ``ANTHROPIC_API_KEY``, ``MISTRAL_API_KEY``,
   ``ELEVENLABS_API_KEY`` (speech, music), ``AZURE_SPEECH_KEY`` with ``AZURE_SPEECH_REGION``;
   the SDKs' own ``OPENAI_BASE_URL`` / ``ANTHROPIC_BASE_URL`` are honoured.
 - ``STORYVID_OLLAMA_URL`` and ``STORYVID_OLLAMA_MODEL``: an OpenAI-compatible local server (Ollama, vLLM).
@@ -16,7 +21,7 @@ The ``cloud`` set: fallback chains over every provider with a key. Environment v
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
@@ -36,7 +41,18 @@ from storyvid_assets.resources.storage.catalog import CatalogResource
 from storyvid_assets.resources.story.anthropic import AnthropicStoryWriter
 from storyvid_assets.resources.story.chain import FallbackStoryWriter
 from storyvid_assets.resources.story.openai import OpenAIStoryWriter, compatible_story_writer, mistral_story_writer
-from storyvid_assets.settings import CATALOG_URL_ENV, ENV_ENV, REDIS_URL_ENV, S3_BUCKET_ENV, settings, storyvid_home
+from storyvid_assets.settings import (
+    CATALOG_URL_ENV,
+    ENV_ENV,
+    MODERATION_ENV,
+    REDIS_URL_ENV,
+    S3_BUCKET_ENV,
+    settings,
+    storyvid_home,
+)
+
+if TYPE_CHECKING:
+    from storyvid_assets.resources.moderation import ModerationProvider
 
 
 def catalog_resource() -> CatalogResource:
@@ -50,7 +66,6 @@ def local_resources(**overrides: Any) -> dict[str, Any]:
     """Everything offline: procedural writer, espeak-ng, procedural images, synthesized music, local library."""
     # Imported here so that importing one resource module does not load every provider.
     from storyvid_assets.resources.images import ProceduralImages
-    from storyvid_assets.resources.moderation import LocalModeration
     from storyvid_assets.resources.music import SynthMusic
     from storyvid_assets.resources.platforms import platform_resources
     from storyvid_assets.resources.publisher import LocalPublisher
@@ -72,12 +87,33 @@ def local_resources(**overrides: Any) -> dict[str, Any]:
         "music_provider": SynthMusic(),
         "renderer": FFmpegRenderer(),
         "publisher": LocalPublisher(root=str(home / "library")),
-        "moderation_provider": LocalModeration(),
+        "moderation_provider": moderation_provider(cloud=False),
         "metrics_provider": metrics_provider(),
         **platform_resources(),  # YouTube/Instagram/TikTok/Facebook; skipped when their credentials are absent
     }
     resources.update(overrides)
     return resources
+
+
+def moderation_provider(cloud: bool) -> ModerationProvider:
+    """``STORYVID_MODERATION``: ``local`` or ``openai``; unset, ``openai`` only in a cloud set with a key."""
+    from storyvid_assets.errors import ConfigError
+    from storyvid_assets.resources.moderation import LocalModeration, OpenAIModeration
+
+    env = settings()
+    has_key = env.has("OPENAI_API_KEY")
+    choice = env.moderation or ("openai" if cloud and has_key else "local")
+    if choice == "local":
+        return LocalModeration()
+    if not has_key:
+        raise ConfigError(
+            "environment",
+            MODERATION_ENV,
+            "is openai but OPENAI_API_KEY is not set",
+            f"set OPENAI_API_KEY (and OPENAI_BASE_URL for a compatible server), or set {MODERATION_ENV}=local",
+        )
+    base_url = {"base_url": env.openai_base_url} if env.openai_base_url else {}
+    return OpenAIModeration(api_key=dg.EnvVar("OPENAI_API_KEY"), **base_url)
 
 
 def metrics_provider() -> Any:
@@ -221,6 +257,7 @@ def cloud_resources(**overrides: Any) -> dict[str, Any]:
         ),
         "image_provider": FallbackImageProvider(**chain(image_providers(), "image_provider")),
         "music_provider": FallbackMusicProvider(**chain(music_providers(), "music_provider")),
+        "moderation_provider": moderation_provider(cloud=True),
     }
     return {**base, **{key: value for key, value in chained.items() if key not in overrides}}
 

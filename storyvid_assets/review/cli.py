@@ -82,7 +82,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(
             f"status: {item.status}"
             + (f" ({item.resolution})" if item.resolution else "")
-            + f"; rejections so far: {view.rejections}"
+            + f"; rejections so far: {view.rejections}; automatic regenerations: {view.automatic_regenerations}"
+            + f"; policy {item.policy_version or 'not recorded'}"
         )
         if view.alert:
             print(f"ALERT: {view.alert}")
@@ -103,6 +104,12 @@ def cmd_show(args: argparse.Namespace) -> int:
                     f"  {a.at:%Y-%m-%d %H:%M:%S} {a.actor}: {a.action} "
                     f"{a.before.get('status', '-')} -> {a.after.get('status', '-')} {a.detail[:80]}"
                 )
+        others = [e for e in view.episode_history if e.item_id != item.id]
+        if others:
+            print("\nthe episode's other items (earlier attempts, other checks):")
+            for e in others:
+                print(f"  {e.at:%Y-%m-%d %H:%M:%S} item {e.item_id} {e.check_name} attempt {e.attempt}: "
+                      f"{e.actor}: {e.action} {e.detail[:80]}")
     return 0
 
 
@@ -157,13 +164,6 @@ def cmd_users(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    from storyvid_assets.review.web import serve
-
-    serve(catalog_url(), media_store(), args.host, args.port, secure_cookies=args.secure_cookies)
-    return 0
-
-
 def _run(func: Any) -> Any:
     """Report review errors as ``error: ...`` with exit code 2, like the rest of the CLI."""
 
@@ -195,11 +195,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         parser.add_argument("item_id", type=int, metavar="ID")
         parser.add_argument("--note", help="why (required)")
         parser.set_defaults(func=_run(cmd_decide), action=action)
-    serve = sub.add_parser("serve", help="the review web page")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8765)
-    serve.add_argument("--secure-cookies", action="store_true", help="mark the login cookie Secure (behind HTTPS)")
-    serve.set_defaults(func=_run(cmd_serve))
+    from storyvid_assets.console.cli import add_serve_arguments  # the console imports this module
+
+    add_serve_arguments(sub.add_parser("serve", help="the console (alias of `storyvid console serve`)"))
     users = sub.add_parser("users", help="reviewers who may log in to the page")
     users_sub = users.add_subparsers(dest="users_command", required=True)
     add = users_sub.add_parser(

@@ -29,6 +29,7 @@ BLOCKING_STATUSES = ("open", "rejected", "needs_human")
 MAX_REJECTIONS = 3
 MAX_NOTE_CHARS = 2000
 SYSTEM_ACTOR = "system"
+AUTOMATIC_ACTOR = "system:automatic-regeneration"
 # what the sensor did with a decision -> the item's resolution
 RESOLUTIONS = {"downstream_run": "approved", "regeneration": "regenerated", "config_applied": "approved",
                "config_rejected": "rejected", "config_conflict": "conflict"}
@@ -95,6 +96,14 @@ def findings_fingerprint(findings: list[dict[str, Any]]) -> str:
 
 
 @dataclass(frozen=True)
+class AutoRegeneration:
+    """How often a failed check may regenerate its asset by itself before a person decides, or why it may not."""
+
+    limit: int
+    cannot_fix: str | None = None  # e.g. "the story is the operator's script": regenerating gives the same
+
+
+@dataclass(frozen=True)
 class PriorReview:
     """What a check learns when it fails again for an attempt a reviewer has already seen."""
 
@@ -116,9 +125,13 @@ def open_review_item(
     evidence: dict[str, Any],
     summary: str,
     run_id: str | None,
+    policy_version: str | None = None,
+    automatic: AutoRegeneration | None = None,
 ) -> tuple[ReviewItemRow, PriorReview | None]:
     """Open (or find) the item for a failed check; idempotent per partition, asset, check and attempt.
 
+    A new item first asks for an automatic regeneration while ``automatic`` allows one (the item is then
+    ``rejected`` by :data:`AUTOMATIC_ACTOR` and the sensor regenerates); otherwise it waits for a person.
     When an approved item's findings are unchanged, the approval stands and is returned, so the check may
     pass; when they changed, the item is reopened.
     """
@@ -126,10 +139,13 @@ def open_review_item(
     item, created = rows.item_for_check(
         session,
         {"channel": channel, "date": date, "asset": asset, "check_name": check_name, "attempt": attempt},
-        {"status": "open", "summary": summary, "findings": dumped, "evidence": evidence, "run_id": run_id},
+        {"status": "open", "summary": summary, "findings": dumped, "evidence": evidence, "run_id": run_id,
+         "policy_version": policy_version},
     )
     if created:
         audit(session, item, f"check:{check_name}", "opened", {}, snapshot(item), summary)
+        if automatic is not None:
+            regenerate_automatically(session, item, automatic)
         return item, None
     approved = item.status == "approved" or (item.status == "resolved" and item.resolution == "approved")
     if approved and findings_fingerprint(item.findings) == findings_fingerprint(dumped):
@@ -138,7 +154,7 @@ def open_review_item(
     if approved:
         before = snapshot(item)
         item.status, item.resolution, item.findings, item.summary, item.run_id = "open", None, dumped, summary, run_id
-        item.evidence = evidence
+        item.evidence, item.policy_version = evidence, policy_version
         session.flush()
         audit(
             session,
@@ -152,8 +168,39 @@ def open_review_item(
         return item, None
     if item.status == "open":
         item.findings, item.summary, item.evidence, item.run_id = dumped, summary, evidence, run_id
+        item.policy_version = policy_version
         session.flush()
     return item, PriorReview(item.id, item.status, False, None)
+
+
+def regenerate_automatically(session: Session, item: ReviewItemRow, automatic: AutoRegeneration) -> bool:
+    """Reject a new item on the system's behalf (the sensor then regenerates), or say why a person must decide.
+
+    Counts the check's earlier automatic regenerations on this partition; both outcomes are audited.
+    """
+    done = rows.automatic_regeneration_count(session, item.channel, item.date, item.asset, item.check_name)
+    if automatic.cannot_fix or done >= automatic.limit:
+        if automatic.limit > 0:
+            reason = automatic.cannot_fix or f"{done} automatic regeneration(s) did not fix it"
+            audit(session, item, AUTOMATIC_ACTOR, "handed_to_people", snapshot(item), snapshot(item),
+                  f"{reason}; a person decides")
+        return False
+    before = snapshot(item)
+    item.status = "rejected"
+    note = f"automatic regeneration {done + 1} of {automatic.limit}: {item.summary}"[:MAX_NOTE_CHARS]
+    rows.add_decision(
+        session,
+        item_id=item.id,
+        action="reject",
+        note=note,
+        decided_by=AUTOMATIC_ACTOR,
+        decided_at=now(),
+        status_before=before["status"],
+        status_after=item.status,
+        automatic=True,
+    )
+    audit(session, item, AUTOMATIC_ACTOR, "automatic_regeneration", before, snapshot(item), note)
+    return True
 
 
 def get_item(session: Session, item_id: int, *, lock: bool = False) -> ReviewItemRow:

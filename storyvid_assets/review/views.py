@@ -6,13 +6,14 @@ Plain functions over a catalog session and a media store, shared by the CLI and 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from storyvid_assets.catalog.queries.episodes import story_row, videos_at
 from storyvid_assets.catalog.queries.media import media_by_key, partition_media
-from storyvid_assets.catalog.queries.review import audit_for, decisions_for, rejection_count
+from storyvid_assets.catalog.queries.review import audit_for, decisions_for, partition_history, rejection_count
 from storyvid_assets.catalog.tables.core import MediaAssetRow
 from storyvid_assets.catalog.tables.review import ReviewAuditRow, ReviewDecisionRow, ReviewItemRow
 from storyvid_assets.resources.storage.media_store import MediaStore
@@ -30,6 +31,20 @@ class MediaView:
     label: str
 
 
+@dataclass(frozen=True)
+class EpisodeEvent:
+    """One audit row of any item of the episode, with the item it belongs to."""
+
+    item_id: int
+    check_name: str
+    attempt: int
+    policy_version: str | None
+    at: datetime
+    actor: str
+    action: str
+    detail: str
+
+
 @dataclass
 class ItemView:
     item: ReviewItemRow
@@ -44,6 +59,13 @@ class ItemView:
     audit: list[ReviewAuditRow] = field(default_factory=list)
     rejections: int = 0
     evidence_keys: set[str] = field(default_factory=set)
+    # the episode's other items (earlier attempts, other checks) with their audit trails, automatic
+    # regenerations included: what the system already tried before it asked a person
+    episode_history: list[EpisodeEvent] = field(default_factory=list)
+
+    @property
+    def automatic_regenerations(self) -> int:
+        return sum(1 for e in self.episode_history if e.action == "automatic_regeneration")
 
     @property
     def escalated(self) -> bool:
@@ -89,6 +111,12 @@ def item_view(session: Session, media_store: MediaStore, item: ReviewItemRow) ->
         audit=audit_for(session, item.id),
         rejections=rejection_count(session, item),
         evidence_keys={m["key"] for m in (item.evidence or {}).get("media", [])},
+        episode_history=[
+            EpisodeEvent(other.id, other.check_name, other.attempt, other.policy_version, a.at, a.actor, a.action,
+                         a.detail)
+            for other, trail in partition_history(session, item.channel, item.date)
+            for a in trail
+        ],
     )
     for m in media:
         entry = MediaView(m.id, m.key, m.asset, m.content_type, _label(m))

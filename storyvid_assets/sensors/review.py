@@ -3,6 +3,8 @@
 - approve: one run of the partition's assets downstream of the checked asset (at the same attempt);
 - reject: one regeneration run of the checked asset and everything downstream, with ``attempt + 1`` (the
   catalog's ``episodes.attempt`` moves too), so every provider makes different content;
+- an automatic rejection (a failed gate's own, ``review_decisions.automatic``): the same regeneration; for
+  scene images only the flagged scenes are redrawn and the others are kept (``PartialRegeneration``);
 - a configuration-change item (``review/queue.CONFIG_REVIEW_ASSET``): approve applies the change as a new
   configuration version, reject closes it (no run either way);
 - the :data:`MAX_REJECTIONS`-th rejection of the same check escalates the item to ``needs_human``, logs an
@@ -25,7 +27,7 @@ from storyvid_assets.catalog.db import migrate
 from storyvid_assets.catalog.queries.episodes import current_attempt, set_episode_status
 from storyvid_assets.catalog.queries.review import pending_decisions, rejection_count
 from storyvid_assets.catalog.tables.review import ReviewDecisionRow, ReviewItemRow
-from storyvid_assets.episode import partition_key, run_tags
+from storyvid_assets.episode import PartialRegeneration, partition_key, run_tags
 from storyvid_assets.resources.storage.catalog import CatalogResource
 from storyvid_assets.review.queue import MAX_REJECTIONS, get_item, is_configuration_item, record_dispatch
 
@@ -56,13 +58,25 @@ def _request(
     assets, checks = selection_for(asset_graph, item.asset, include_asset=include_asset)
     if not assets:
         return None
+    partial = partial_for(item) if decision.automatic and include_asset else None
     return dg.RunRequest(
         run_key=run_key_for(decision.id),
         partition_key=str(partition_key(item.channel, item.date)),
         asset_selection=assets,
         asset_check_keys=checks,
-        tags={**run_tags(item.channel, trigger, attempt), DECISION_TAG: str(decision.id), ITEM_TAG: str(item.id)},
+        tags={**run_tags(item.channel, trigger, attempt), DECISION_TAG: str(decision.id), ITEM_TAG: str(item.id),
+              **(partial.tags() if partial else {})},
     )
+
+
+def partial_for(item: ReviewItemRow) -> PartialRegeneration | None:
+    """Scene images: redraw only the scenes with blocking findings (None when a finding concerns them all)."""
+    if item.asset != "scene_images":
+        return None
+    scenes = [f.get("scene_index") for f in item.findings or [] if f.get("blocking")]
+    if not scenes or None in scenes:
+        return None
+    return PartialRegeneration(scenes=frozenset(scenes), reuse_attempt=item.attempt)
 
 
 def _escalation(item: ReviewItemRow, rejections: int) -> dg.AssetObservation:
@@ -103,14 +117,10 @@ def dispatch(
             f"approved by {decision.decided_by}: launching {item.asset}'s downstream assets",
         )
         return request, None
+    trigger = "automatic-regeneration" if decision.automatic else "review-regeneration"
     if decision.dispatched_at is not None and decision.outcome == "regeneration":
         return _request(
-            item,
-            decision,
-            asset_graph,
-            decision.new_attempt or item.attempt + 1,
-            include_asset=True,
-            trigger="review-regeneration",
+            item, decision, asset_graph, decision.new_attempt or item.attempt + 1, include_asset=True, trigger=trigger
         ), None
     rejections = rejection_count(session, item, up_to_decision=decision.id)
     if decision.outcome == "escalated" or rejections >= MAX_REJECTIONS:
@@ -125,7 +135,10 @@ def dispatch(
         return None, _escalation(item, rejections)
     new_attempt = max(item.attempt, current_attempt(session, item.channel, item.date)) + 1
     set_episode_status(session, item.channel, item.date, "regenerating", new_attempt)
-    request = _request(item, decision, asset_graph, new_attempt, include_asset=True, trigger="review-regeneration")
+    request = _request(item, decision, asset_graph, new_attempt, include_asset=True, trigger=trigger)
+    partial = partial_for(item) if decision.automatic else None
+    what = f"scenes {', '.join(str(i + 1) for i in sorted(partial.scenes))} of " if partial else ""
+    why = decision.note.split(":", 1)[0] if decision.automatic else f"rejected by {decision.decided_by}"
     record_dispatch(
         session,
         decision,
@@ -133,7 +146,7 @@ def dispatch(
         request.run_key if request else None,
         new_attempt,
         SENSOR_ACTOR,
-        f"rejected by {decision.decided_by}: regenerating {item.asset} as attempt {new_attempt}",
+        f"{why}: regenerating {what}{item.asset} as attempt {new_attempt}",
     )
     return request, None
 
@@ -143,7 +156,10 @@ def dispatch(
     target=dg.AssetSelection.groups(ASSET_GROUP),
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Approvals launch the blocked downstream assets; rejections regenerate with the next attempt.",
+    description=(
+        "Approvals launch the blocked downstream assets; rejections (people's, and a failed gate's automatic "
+        "ones) regenerate with the next attempt."
+    ),
 )
 def review_decisions_sensor(context: dg.SensorEvaluationContext, catalog: CatalogResource) -> dg.SensorResult:
     after = int(context.cursor) if context.cursor and context.cursor.isdigit() else 0

@@ -6,78 +6,36 @@ drives it through ``executable_path``, so no browser download is involved.
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from storyvid_assets.catalog.db import session_scope
 from storyvid_assets.resources.storage.media_store import LocalMediaStore
 from storyvid_assets.review.queue import get_item
+from storyvid_tests.browser import chromium, live_server
+from storyvid_tests.browser import log_in as browser_log_in
 from storyvid_tests.review.conftest import PASSWORDS, open_item
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 pytestmark = pytest.mark.browser
 
 
-def _require_chromium() -> None:
-    if Path(CHROMIUM).exists():
-        return
-    message = f"Chromium is not installed at {CHROMIUM}; run scripts/ensure-chromium.sh"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
 @pytest.fixture
 def server(catalog_url: str, media_store: LocalMediaStore) -> Iterator[str]:
-    import uvicorn
+    from storyvid_assets.console.app import create_app
 
-    from storyvid_assets.review.web import create_app
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(create_app(catalog_url, media_store), host="127.0.0.1", port=port, log_level="warning")
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not instance.started:
-        assert time.monotonic() < deadline, "the review server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=5)
+    with live_server(create_app(catalog_url, media_store)) as base:
+        yield base
 
 
 @pytest.fixture
 def browser() -> Iterator[object]:
-    _require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as instance:
+        yield instance
 
 
 def log_in(browser: object, base: str, user: str) -> object:
-    page = browser.new_context().new_page()
-    page.goto(f"{base}/")
-    assert "/login" in page.url
-    page.fill("#username", user)
-    page.fill("#password", PASSWORDS[user])
-    page.click("#login")
-    page.wait_for_selector("#who-name")
-    assert page.inner_text("#who-role") == {"otto": "operator", "vera": "viewer"}[user]
-    return page
+    return browser_log_in(browser, base, user, PASSWORDS[user], role={"otto": "operator", "vera": "viewer"}[user])
 
 
 def test_operator_approves_and_viewer_cannot(server: str, browser: object, catalog_url: str) -> None:
@@ -98,6 +56,7 @@ def test_operator_approves_and_viewer_cannot(server: str, browser: object, catal
     assert forged[0] == 403 and "viewers can look but not decide" in forged[1]
 
     operator = log_in(browser, server, "otto")
+    operator.goto(f"{server}/review")
     operator.click(f"a[href='/items/{item_id}']")
     assert operator.inner_text("#status") == "open"
     operator.click("#approve")  # no note yet

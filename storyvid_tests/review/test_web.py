@@ -10,10 +10,11 @@ from fastapi.testclient import TestClient
 
 from storyvid_assets.catalog.db import session_scope
 from storyvid_assets.catalog.queries.media import record_media
+from storyvid_assets.console.app import create_app
+from storyvid_assets.console.core import COOKIE
 from storyvid_assets.resources.storage.media_store import LocalMediaStore
-from storyvid_assets.review.queue import get_item
-from storyvid_assets.review.web import COOKIE, create_app
-from storyvid_tests.review.conftest import PASSWORDS, open_item
+from storyvid_assets.review.queue import AutoRegeneration, get_item, open_review_item
+from storyvid_tests.review.conftest import PASSWORDS, open_item, profanity_finding
 
 
 @pytest.fixture
@@ -155,3 +156,27 @@ def test_escalated_item_shows_the_alert_and_only_admins_may_approve(client: Test
     login(client, "ada")
     page = client.get(f"/items/{item_id}").text
     assert 'id="approve"' in page and 'id="reject"' not in page
+
+
+def test_the_page_shows_what_was_regenerated_automatically_before_a_person_was_asked(
+    client: TestClient, catalog_url: str
+) -> None:
+    automatic = AutoRegeneration(limit=1)
+    with session_scope(catalog_url) as session:
+        for attempt in (1, 2):
+            item, _ = open_review_item(
+                session, channel="midnight", date="2026-03-09", asset="scene_images",
+                check_name="scene_images_quality", attempt=attempt, findings=[profanity_finding()],
+                evidence={"media": []}, summary=f"flagged on attempt {attempt}", run_id=None,
+                policy_version="abc123def456", automatic=automatic,
+            )
+        first_id, last_id, status = item.id - 1, item.id, item.status
+    assert status == "open"
+    login(client, "otto")
+    page = html.unescape(client.get(f"/items/{last_id}").text)
+    assert '<span id="automatic-count">1</span>' in page
+    assert '<code id="policy-version">abc123def456</code>' in page
+    history = page[page.index('id="episode-history"'):]
+    assert "automatic regeneration 1 of 1: flagged on attempt 1" in history
+    assert f'<a href="/items/{first_id}">{first_id}</a>' in history
+    assert "1 automatic regeneration(s) did not fix it; a person decides" in history

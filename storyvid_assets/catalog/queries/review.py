@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from storyvid_assets.catalog.queries.rows import get_or_create
+from storyvid_assets.catalog.queries.rows import get_or_create, upsert
 from storyvid_assets.catalog.tables.review import (
+    ModerationJudgementRow,
     ReviewAuditRow,
     ReviewDecisionRow,
     ReviewItemRow,
@@ -79,7 +80,7 @@ def pending_decisions(session: Session, after_id: int, limit: int = 50) -> list[
 
 
 def rejection_count(session: Session, item: ReviewItemRow, up_to_decision: int | None = None) -> int:
-    """Rejections of this check on this partition across all attempts (up to a decision id, if given)."""
+    """People's rejections of this check on this partition across all attempts (up to a decision id, if given)."""
     query = (
         select(func.count())
         .select_from(ReviewDecisionRow)
@@ -90,10 +91,28 @@ def rejection_count(session: Session, item: ReviewItemRow, up_to_decision: int |
             ReviewItemRow.asset == item.asset,
             ReviewItemRow.check_name == item.check_name,
             ReviewDecisionRow.action == "reject",
+            ReviewDecisionRow.automatic.is_(False),
         )
     )
     if up_to_decision is not None:
         query = query.where(ReviewDecisionRow.id <= up_to_decision)
+    return session.scalar(query) or 0
+
+
+def automatic_regeneration_count(session: Session, channel: str, date: str, asset: str, check_name: str) -> int:
+    """How many times this check on this partition already regenerated its asset by itself."""
+    query = (
+        select(func.count())
+        .select_from(ReviewDecisionRow)
+        .join(ReviewItemRow)
+        .where(
+            ReviewItemRow.channel == channel,
+            ReviewItemRow.date == date,
+            ReviewItemRow.asset == asset,
+            ReviewItemRow.check_name == check_name,
+            ReviewDecisionRow.automatic.is_(True),
+        )
+    )
     return session.scalar(query) or 0
 
 
@@ -106,6 +125,45 @@ def add_audit(session: Session, **fields: Any) -> ReviewAuditRow:
 
 def audit_for(session: Session, item_id: int) -> list[ReviewAuditRow]:
     return list(session.scalars(select(ReviewAuditRow).filter_by(item_id=item_id).order_by(ReviewAuditRow.id)))
+
+
+def partition_history(session: Session, channel: str, date: str) -> list[tuple[ReviewItemRow, list[ReviewAuditRow]]]:
+    """Every item of one episode (all checks, all attempts, oldest first) with its audit trail."""
+    query = select(ReviewItemRow).filter_by(channel=channel, date=date).order_by(ReviewItemRow.id)
+    return [(item, audit_for(session, item.id)) for item in session.scalars(query)]
+
+
+# ----------------------------------------------------------------------------- policy versions
+
+
+def record_judgement(session: Session, keys: dict[str, Any], values: dict[str, Any]) -> ModerationJudgementRow:
+    """Upsert the verdict of one check on one attempt (``keys``: channel, date, check_name, attempt)."""
+    return upsert(session, ModerationJudgementRow, keys, values)
+
+
+def latest_judgements(session: Session, channel: str | None = None) -> list[ModerationJudgementRow]:
+    """Per episode and check, the judgement of its newest attempt (the one that counts), oldest episode first."""
+    newest = (
+        select(
+            ModerationJudgementRow.channel,
+            ModerationJudgementRow.date,
+            ModerationJudgementRow.check_name,
+            func.max(ModerationJudgementRow.attempt).label("attempt"),
+        )
+        .group_by(ModerationJudgementRow.channel, ModerationJudgementRow.date, ModerationJudgementRow.check_name)
+        .subquery()
+    )
+    query = select(ModerationJudgementRow).join(
+        newest,
+        (ModerationJudgementRow.channel == newest.c.channel)
+        & (ModerationJudgementRow.date == newest.c.date)
+        & (ModerationJudgementRow.check_name == newest.c.check_name)
+        & (ModerationJudgementRow.attempt == newest.c.attempt),
+    )
+    if channel:
+        query = query.where(ModerationJudgementRow.channel == channel)
+    order = (ModerationJudgementRow.channel, ModerationJudgementRow.date, ModerationJudgementRow.check_name)
+    return list(session.scalars(query.order_by(*order)))
 
 
 # ----------------------------------------------------------------------------- reviewers and logins

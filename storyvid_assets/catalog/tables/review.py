@@ -1,7 +1,8 @@
 """Catalog tables of moderation and review: the queue, decisions, the audit trail, reviewers, licence evidence.
 
 ``review_items`` holds one row per failed check (partition, asset, check, attempt) with its findings and
-evidence; ``review_decisions`` every approve/reject with who and why, and what the sensor launched for it;
+evidence; ``moderation_judgements`` which policy version judged each check;
+``review_decisions`` every approve/reject with who and why, and what the sensor launched for it;
 ``review_audit_log`` every state change with before/after; ``review_users`` and ``review_sessions`` the
 people who may log in to the review page; ``licence_evidence`` the proof that published music may be used.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storyvid_assets.catalog.base import Base, Timestamped, UTCDateTime, utcnow
@@ -38,6 +39,7 @@ class ReviewItemRow(Timestamped, Base):
     findings: Mapped[list[Any]] = mapped_column(JSON, default=list)
     evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # media keys and where they are shown
     run_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    policy_version: Mapped[str | None] = mapped_column(String(32), nullable=True)  # moderation/version.py
 
 
 class ReviewDecisionRow(Base):
@@ -57,6 +59,30 @@ class ReviewDecisionRow(Base):
     run_key: Mapped[str | None] = mapped_column(String(128), nullable=True)
     new_attempt: Mapped[int | None] = mapped_column(Integer, nullable=True)
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    automatic: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # the system's own
+
+
+class ModerationJudgementRow(Base):
+    """Which policy version judged one check of one episode attempt, and the verdict (latest evaluation)."""
+
+    __tablename__ = "moderation_judgements"
+    __table_args__ = (
+        UniqueConstraint("channel", "date", "check_name", "attempt", name="uq_moderation_judgements_check"),
+        Index("ix_moderation_judgements_partition", "channel", "date"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(64))
+    date: Mapped[str] = mapped_column(String(10))
+    asset: Mapped[str] = mapped_column(String(64))
+    check_name: Mapped[str] = mapped_column(String(128))
+    attempt: Mapped[int] = mapped_column(Integer)
+    policy_version: Mapped[str] = mapped_column(String(32), index=True)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    blocking_findings: Mapped[int] = mapped_column(Integer)
+    content_checked: Mapped[bool | None] = mapped_column(Boolean, nullable=True)  # images: did a classifier look
+    run_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    judged_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class ReviewAuditRow(Base):

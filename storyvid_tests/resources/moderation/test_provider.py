@@ -2,105 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-
 import pytest
 
 from storyvid_assets.channels import ModerationSettings
 from storyvid_assets.errors import ProviderError
 from storyvid_assets.moderation.policy import build_policy
 from storyvid_assets.resources.moderation import LocalModeration, OpenAIModeration
-
-API_KEY = "sk-test-not-a-real-key"
-CATEGORIES = [
-    "harassment",
-    "harassment/threatening",
-    "hate",
-    "hate/threatening",
-    "illicit",
-    "illicit/violent",
-    "self-harm",
-    "self-harm/intent",
-    "self-harm/instructions",
-    "sexual",
-    "sexual/minors",
-    "violence",
-    "violence/graphic",
-]
-
-
-def score_text(text: str) -> dict[str, float]:
-    """The fake model: keyword-driven scores, so tests can steer them."""
-    scores = dict.fromkeys(CATEGORIES, 0.001)
-    if "gutted" in text:
-        scores["violence"], scores["violence/graphic"] = 0.97, 0.91
-    if "scary" in text:
-        scores["violence"] = 0.6
-    return scores
-
-
-class FakeModerationServer:
-    def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-        self.failures: list[int] = []  # status codes to answer before succeeding
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                return
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                outer.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
-                if self.headers.get("Authorization") != f"Bearer {API_KEY}":
-                    error = {"message": "Incorrect API key provided", "type": "invalid_request_error"}
-                    return self._send(401, {"error": error})
-                if outer.failures:
-                    return self._send(
-                        outer.failures.pop(0), {"error": {"message": "Rate limit reached"}}, {"Retry-After": "0"}
-                    )
-                inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
-                results = []
-                for text in inputs:
-                    scores = score_text(text)
-                    cats = {k: v >= 0.5 for k, v in scores.items()}
-                    results.append(
-                        {
-                            "flagged": any(cats.values()),
-                            "categories": cats,
-                            "category_scores": scores,
-                            "category_applied_input_types": {k: ["text"] for k in scores},
-                        }
-                    )
-                self._send(200, {"id": "modr-1", "model": body["model"], "results": results})
-
-            def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeModerationServer]:
-    server = FakeModerationServer()
-    thread = threading.Thread(target=server.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield server
-    server.httpd.shutdown()
-    server.httpd.server_close()
-
+from storyvid_tests.fakes.moderation_fake import API_KEY, FakeModerationServer
 
 GENERAL = build_policy(ModerationSettings(), "general")
 KIDS = build_policy(ModerationSettings(), "kids")
