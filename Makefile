@@ -7,11 +7,12 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 EXTRAS := dev,render,moderation,image-moderation,platforms,cloud-ai,production
 export STORYVID_HOME ?= $(CURDIR)/storyvid_home
 
-.PHONY: demo dev test lint format bench bench-render bench-recommend bench-illustrations bench-captions clean help
+.PHONY: demo dev console test lint format bench bench-render bench-recommend bench-illustrations bench-captions clean help
 
 help:
 	@echo "make demo    - bootstrap .venv, make one complete episode offline, print where the videos are"
 	@echo "make dev     - Dagster UI on http://127.0.0.1:3000"
+	@echo "make console - the web console on http://127.0.0.1:8765 (DAGSTER_URL=http://127.0.0.1:3000 for the runs page)"
 	@echo "make test    - the full test suite (installs test extras)"
 	@echo "make bench-render - rendering benchmark (writes benchmarks/results/render.json)"
 	@echo "make bench-illustrations - contact sheets, scene distinctness, image time (writes benchmarks/results/illustrations.json)"
@@ -35,6 +36,9 @@ $(VENV)/.bench: $(VENV)/.all
 
 demo: $(VENV)/.base
 	$(BIN)/storyvid demo $(if $(CHANNEL),--channel $(CHANNEL)) $(if $(DATE),--date $(DATE))
+
+console: $(VENV)/.all
+	$(BIN)/storyvid console serve $(if $(DAGSTER_URL),--dagster-url $(DAGSTER_URL))
 
 dev: $(VENV)/.base
 	mkdir -p $(STORYVID_HOME)/dagster

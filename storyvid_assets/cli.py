@@ -12,6 +12,7 @@ from datetime import date as date_cls
 import dagster as dg
 
 from storyvid_assets.analytics_cli import register as register_analytics
+from storyvid_assets.console.cli import add_serve_arguments
 from storyvid_assets.console.cli import register as register_console
 from storyvid_assets.credentials_cli import register as register_credentials
 from storyvid_assets.errors import StoryVidError
@@ -107,12 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
     channels.set_defaults(func=cmd_channels)
     db = sub.add_parser("db-upgrade", help="migrate the catalog database to the newest schema")
     db.set_defaults(func=cmd_db_upgrade)
+    review_commands = register_review(sub)
     for register in SUBCOMMANDS:
         register(sub)
+    add_serve_arguments(review_commands.add_parser("serve", help="the console (alias of `storyvid console serve`)"))
     return parser
 
 
-SUBCOMMANDS: list = [register_review, register_console, register_moderation, register_analytics, register_credentials]
+SUBCOMMANDS: list = [register_console, register_moderation, register_analytics, register_credentials]
 
 
 def main(argv: list[str] | None = None) -> int:

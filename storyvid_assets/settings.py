@@ -15,6 +15,9 @@
   ``OPENAI_BASE_URL``: an OpenAI-compatible server for the providers that call the API without the SDK.
 - ``STORYVID_EXECUTOR`` (``multiprocess`` or ``celery``) and ``STORYVID_CELERY_CONFIG``: how runs execute.
 - ``STORYVID_REVIEW_PASSWORD``: the password ``storyvid review users add`` gives a reviewer.
+- ``STORYVID_DAGSTER_URL``: the Dagster webserver the console's runs page talks to (GraphQL), e.g.
+  ``http://127.0.0.1:3000``, or ``http://127.0.0.1:3000/dagster`` for one started with ``--path-prefix /dagster``,
+  which the console then also serves behind its login at ``/dagster`` (``deploy/README.md``); default: not connected.
 - ``STORYVID_CREDENTIALS_KEY``: the Fernet key that encrypts the credential store (rotating platform tokens);
   required in production, else a key file ``<home>/credentials.key`` (mode 0600) is generated on first use.
 
@@ -53,6 +56,7 @@ REVIEW_PASSWORD_ENV = "STORYVID_REVIEW_PASSWORD"
 CREDENTIALS_KEY_ENV = "STORYVID_CREDENTIALS_KEY"
 METRICS_ENV = "STORYVID_METRICS"
 MODERATION_ENV = "STORYVID_MODERATION"
+DAGSTER_URL_ENV = "STORYVID_DAGSTER_URL"
 Executor = Literal["multiprocess", "celery"]
 MetricsChoice = Literal["simulated", "platforms", "csv"]
 ModerationChoice = Literal["local", "openai"]
@@ -90,6 +94,7 @@ class Settings(BaseSettings):
     executor: Executor = "multiprocess"
     celery_config: Path = REPO_ROOT / "deploy" / "dagster.celery.yaml"
     review_password: SecretStr | None = None
+    dagster_url: str | None = None  # the Dagster webserver the console talks to (None: not connected)
     credentials_key: SecretStr | None = None  # Fernet key of the credential store (never logged)
     metrics: MetricsChoice | None = None  # where daily metrics come from (default: simulated locally)
     metrics_inbox: Path | None = None  # folder of CSV exports read by the csv metrics provider

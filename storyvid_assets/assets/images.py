@@ -78,7 +78,7 @@ def scene_images(
     previews: list[str] = []
     prints: list[Fingerprint] = []
     words: list[tuple[int, list[str], list[str]]] = []
-    providers = episode_scope(context)
+    providers = episode_scope(context, episode.channel)
     for scene in story.scenes:
         key = episode.media_key("scene_images", f"scene-{scene.index:02d}.png")
         if scene.index in kept:

@@ -30,7 +30,7 @@ def music(
     """Background music at least as long as the narration, with its licence evidence."""
     episode = Episode.from_context(context, catalog)
     mood = episode.channel.music.mood
-    with provider_scope(context) as providers:
+    with provider_scope(context, episode.channel) as providers:
         composed = music_provider.compose(mood, narration.duration + TAIL_S, episode.seed)
     ref = media_store.put_bytes(episode.media_key("music", "music.wav"), composed.wav, "audio/wav")
     with catalog.session() as session:

@@ -31,7 +31,7 @@ def narration(
     episode = Episode.from_context(context, catalog)
     voice = episode.channel.narrator
     context.log.info(f"narrating {len(story.scenes)} scenes, voice {voice.voice} ({type(speech_provider).__name__})")
-    with provider_scope(context) as providers:
+    with provider_scope(context, episode.channel) as providers:
         spoken = speech_provider.synthesize([s.narration for s in story.scenes], voice)
     cues = build_cues(spoken.sentences, end_limit=spoken.duration)
     audio = media_store.put_bytes(episode.media_key("narration", "narration.wav"), spoken.wav, "audio/wav")

@@ -41,7 +41,7 @@ def platform_metadata(
     """Title, description and hashtags for each platform the channel publishes to, within its limits."""
     episode = Episode.from_context(context, catalog)
     channel = episode.channel
-    providers = episode_scope(context)
+    providers = episode_scope(context, episode.channel)
     with attribute(providers):
         result = story_writer.write_metadata(MetadataRequest(
             story=story, channel=channel.name, channel_display_name=channel.display_name, audience=channel.audience,

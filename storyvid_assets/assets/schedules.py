@@ -7,6 +7,7 @@ from datetime import timedelta
 import dagster as dg
 
 from storyvid_assets.analytics.pinning import planned_settings
+from storyvid_assets.catalog.queries.controls import schedule_enabled
 from storyvid_assets.channels import ChannelConfig
 from storyvid_assets.episode import partition_key, run_tags
 from storyvid_assets.resources.storage.catalog import CatalogResource
@@ -24,7 +25,8 @@ def posting_hour(channel: ChannelConfig, catalog: CatalogResource, date: str) ->
 
 def channel_schedule(channel: ChannelConfig, job: dg.UnresolvedAssetJobDefinition) -> dg.ScheduleDefinition:
     """Materialize ``job`` for (channel, the local date of the tick) once a day, at the posting hour of that
-    day's episode settings (checked every hour in its timezone, so a changed hour needs no reload)."""
+    day's episode settings (checked every hour in its timezone, so a changed hour needs no reload). A channel an
+    admin switched off in the console is skipped even while the Dagster schedule runs."""
 
     @dg.schedule(
         name=f"{channel.name.replace('-', '_')}_daily_schedule",
@@ -38,6 +40,11 @@ def channel_schedule(channel: ChannelConfig, job: dg.UnresolvedAssetJobDefinitio
     def _schedule(context: dg.ScheduleEvaluationContext, catalog: CatalogResource) -> dg.RunRequest | dg.SkipReason:
         tick = context.scheduled_execution_time
         date = tick.date().isoformat()
+        with catalog.session() as session:
+            enabled = schedule_enabled(session, channel.name)
+        if not enabled:
+            return dg.SkipReason(f"{channel.name}'s daily schedule is switched off in the console (/channels/"
+                                 f"{channel.name}); switch it on there to make episodes again")
         hour = posting_hour(channel, catalog, date)
         if tick.hour != hour:
             return dg.SkipReason(f"{channel.name} posts {date}'s episode at {hour:02d}:{channel.schedule.minute:02d}")

@@ -59,7 +59,7 @@ def story(
     episode = Episode.from_context(context, catalog)
     request = story_request(episode)
     script = find_script(episode.channel.name, episode.date)
-    with provider_scope(context) as providers:
+    with provider_scope(context, episode.channel) as providers:
         written = parse_script(script, request) if script else story_writer.write_story(request)
     result = written.model_copy(update={"attempt": episode.attempt})
     warning = word_bound_warning(result, request) if script else None

@@ -18,6 +18,7 @@ from storyvid_assets.console.core import STATIC, Console, LoginRequired, Refused
 from storyvid_assets.console.pages import PAGE_MODULES
 from storyvid_assets.resources.storage.media_store import MediaStore
 
+CACHEABLE = ("/static/", "/dagster/_next/static/")
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; script-src 'self'; "
@@ -52,7 +53,7 @@ def create_app(
         response: Response = await call_next(request)  # type: ignore[operator]
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        if not request.url.path.startswith("/static/"):
+        if not request.url.path.startswith(CACHEABLE):  # the console's own and the Dagster UI's static files
             response.headers["Cache-Control"] = "no-store"
         return response
 

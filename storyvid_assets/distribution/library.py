@@ -1,4 +1,5 @@
-"""The local channel library: a folder per episode and format, a JSON per item, an index.html gallery.
+"""The local channel library: a folder per episode and format, a JSON per item, an index.html gallery
+(rendered from ``templates/library.html`` with autoescaping).
 
 Each format's video gets a poster of its own shape (a cover made for another shape is fitted, never stretched);
 the WebVTT track is offered, but shown by default only when the captions are not burned into the picture.
@@ -10,8 +11,10 @@ import html
 import json
 import os
 import shutil
+from functools import cache
 from pathlib import Path
 
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from PIL import Image
 from pydantic import BaseModel
 
@@ -19,6 +22,7 @@ from storyvid_assets.models import PlatformPost, PublishItem, format_slug
 from storyvid_assets.render.thumbnail import encode_jpeg, fit_to_aspect
 
 ITEM_FILE = "item.json"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 class LibraryItem(BaseModel):
@@ -115,7 +119,7 @@ def _write_poster(cover: Path, folder: Path, width: int, height: int) -> str:
 def caption_track(src: str, burned_in: bool) -> str:
     """The WebVTT ``<track>``: always offered, on by default only when the picture has no captions of its own."""
     default = "" if burned_in else " default"
-    return f'<track kind="captions" src="{src}" srclang="en" label="English"{default}>'
+    return f'<track kind="captions" src="{html.escape(src)}" srclang="en" label="English"{default}>'
 
 
 def library_items(root: Path) -> list[tuple[Path, LibraryItem]]:
@@ -126,35 +130,20 @@ def library_items(root: Path) -> list[tuple[Path, LibraryItem]]:
     return sorted(found, key=lambda pair: (pair[1].date, pair[1].channel, pair[1].format), reverse=True)
 
 
+@cache
+def _templates() -> Environment:
+    return Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]))
+
+
 def render_index(root: Path) -> str:
+    """The gallery page; every field goes through Jinja's autoescaping (a title is text, never markup)."""
     cards = []
     for folder, item in library_items(root):
         rel = folder.relative_to(root).as_posix()
-        poster = f' poster="{rel}/{item.thumbnail}"' if item.thumbnail else ""
-        track = caption_track(f"{rel}/{item.vtt}", item.captions_burned_in) if item.vtt else ""
-        tags = " ".join(html.escape(t) for t in item.hashtags)
-        cards.append(
-            f'<article class="card f{format_slug(item.format)}" data-post-id="{html.escape(item.post_id)}">'
-            f'<video controls preload="metadata"{poster} src="{rel}/{item.video}">{track}</video>'
-            f"<h2>{html.escape(item.title)}</h2>"
-            f'<p class="meta">{html.escape(item.channel)} · {item.date} · {html.escape(item.format)} · '
-            f"{item.width}x{item.height} · {item.duration:.1f} s</p>"
-            f"<p>{html.escape(item.description).replace(chr(10), '<br>')}</p><p class=tags>{tags}</p></article>"
-        )
-    body = "\n".join(cards) or "<p>No videos published yet. Run <code>make demo</code>.</p>"
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>StoryVid library</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-body{{font-family:system-ui,sans-serif;background:#111;color:#eee;margin:2rem}}
-main{{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:1.5rem}}
-.card{{background:#1d1d1d;border-radius:12px;padding:1rem}} video{{width:100%;border-radius:8px;background:#000}}
-.f9x16 video{{max-height:520px}} .meta,.tags{{color:#9ab;font-size:.85rem}} h2{{font-size:1.1rem}}
-</style></head>
-<body><h1>StoryVid library</h1><main>
-{body}
-</main></body></html>
-"""
+        cards.append({"item": item, "slug": format_slug(item.format), "video": f"{rel}/{item.video}",
+                      "poster": f"{rel}/{item.thumbnail}" if item.thumbnail else None,
+                      "vtt": f"{rel}/{item.vtt}" if item.vtt else None})
+    return _templates().get_template("library.html").render(cards=cards)
 
 
 def write_index(root: Path) -> Path:

@@ -3,7 +3,8 @@
 Every provider call is priced from the usage its response reports (tokens, characters, images, seconds)
 with the table in ``data/prices.yaml`` and written to the catalog's ``cost_ledger`` with the run, partition
 and asset it was made for. A channel's daily budget per provider (``providers.budgets_usd``) decides the
-tier of the next call from what the ledger says was spent today (UTC); at ``alert_at`` of a budget a spend
+tier of the next call from what the ledger says was spent today (UTC); a budget an admin set in the console
+(``channel_controls``) replaces the file's for that provider; at ``alert_at`` of a budget a spend
 alert is logged once a day; when a budget is used up the provider is paused for that channel until the
 next UTC day.
 """
@@ -18,7 +19,7 @@ import dagster as dg
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from storyvid_assets.catalog.db import migrate, session_scope
-from storyvid_assets.catalog.queries import costs
+from storyvid_assets.catalog.queries import controls, costs
 from storyvid_assets.catalog.queries.episodes import set_episode_status
 from storyvid_assets.catalog.tables.cloud_ai import CostLedgerRow
 from storyvid_assets.errors import ConfigError, StoryVidError
@@ -117,8 +118,8 @@ class BudgetExhausted(StoryVidError):
         super().__init__(
             f"partition {channel}|{date} paused: the daily {provider} budget of ${budget:.4f} for channel "
             f"{channel!r} is used (${spent:.4f} spent on {day} UTC). It resumes on the next UTC day; to go on "
-            f"today raise providers.budgets_usd.{provider} in the channel file or set "
-            f"providers.on_budget_exhausted: next_provider"
+            f"today raise the {provider} budget on the console's channel page (or providers.budgets_usd.{provider} "
+            f"in the channel file) or set providers.on_budget_exhausted: next_provider"
         )
 
 
@@ -170,10 +171,19 @@ class CostLedger(dg.ConfigurableResource):
         with session_scope(self._url()) as session:
             return costs.spent_usd(session, channel, provider, day or utc_day())
 
+    def budget(self, scope: ProviderScope, provider: str) -> float | None:
+        """The daily budget of ``scope``'s channel with ``provider``: the console's override, else the file's."""
+        if scope.channel:
+            with session_scope(self._url()) as session:
+                override = controls.budget_overrides(session, scope.channel).get(provider)
+            if override is not None:
+                return override
+        return scope.providers.budgets_usd.get(provider)
+
     def choose_tier(self, scope: ProviderScope, provider: str) -> ProviderTier | None:
         """The tier for the next call to ``provider`` in ``scope``; ``None`` when its budget is used up."""
         settings = scope.providers
-        budget = settings.budgets_usd.get(provider)
+        budget = self.budget(scope, provider)
         if budget is None:
             return settings.tier
         spent = self.spent(scope.channel, provider)
@@ -210,7 +220,7 @@ class CostLedger(dg.ConfigurableResource):
 
     def _update_budget_state(self, scope: ProviderScope, provider: str, day: str) -> None:
         settings = scope.providers
-        budget = settings.budgets_usd.get(provider)
+        budget = self.budget(scope, provider)
         if budget is None:
             return
         spent = self.spent(scope.channel, provider, day)
@@ -240,7 +250,7 @@ class CostLedger(dg.ConfigurableResource):
 
     def pause(self, scope: ProviderScope, provider: str) -> BudgetExhausted:
         """Mark the partition paused for ``provider``'s budget; returns the error to raise."""
-        budget = scope.providers.budgets_usd.get(provider, 0.0)
+        budget = self.budget(scope, provider) or 0.0
         day = utc_day()
         spent = self.spent(scope.channel, provider, day)
         with session_scope(self._url()) as session:

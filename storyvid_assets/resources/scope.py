@@ -1,18 +1,23 @@
 """Cost attribution: which run, partition and asset a provider call is made for.
 
-An asset body wraps its provider calls in ``with provider_scope(context) as scope:``; chained resources
+An asset body wraps its provider calls in ``with provider_scope(context, episode.channel) as scope:``; chained resources
 read the scope to pick the channel's chain, tier and budgets and to write ledger rows, and the asset adds
 ``scope.metadata()`` (cost, who served, fallbacks) to its output. Without a scope, calls still work and are
 ledgered as unattributed.
 """
 
+from __future__ import annotations
+
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
+
+if TYPE_CHECKING:
+    from storyvid_assets.channels import ChannelConfig
 
 from storyvid_assets.models import ProviderUsage
 from storyvid_assets.provider_config import ChannelProviders
@@ -94,13 +99,15 @@ def channel_providers(channel: object) -> ChannelProviders:
     return providers if isinstance(providers, ChannelProviders) else ChannelProviders()
 
 
-def episode_scope(context: dg.AssetExecutionContext) -> ProviderScope:
-    """A scope for this run, partition and asset; make it current with :func:`attribute`."""
-    from storyvid_assets.channels import get_channel
+def episode_scope(context: dg.AssetExecutionContext, channel: ChannelConfig) -> ProviderScope:
+    """A scope for this run, partition and asset; make it current with :func:`attribute`.
+
+    ``channel`` is the episode's channel with its pinned configuration applied (``Episode.channel``), so a
+    provider tier chosen by a configuration version is the one the chains use.
+    """
     from storyvid_assets.episode import split_partition_key
 
     name, date = split_partition_key(context.partition_key)
-    channel = get_channel(name)
     return ProviderScope(
         run_id=context.run.run_id,
         channel=name,
@@ -112,7 +119,7 @@ def episode_scope(context: dg.AssetExecutionContext) -> ProviderScope:
 
 
 @contextmanager
-def provider_scope(context: dg.AssetExecutionContext) -> Iterator[ProviderScope]:
-    """Attribute the provider calls in the block to this run, partition and asset."""
-    with attribute(episode_scope(context)) as scope:
+def provider_scope(context: dg.AssetExecutionContext, channel: ChannelConfig) -> Iterator[ProviderScope]:
+    """Attribute the provider calls in the block to this run, partition and asset of ``channel``'s episode."""
+    with attribute(episode_scope(context, channel)) as scope:
         yield scope

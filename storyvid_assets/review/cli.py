@@ -12,6 +12,7 @@ import sys
 from typing import Any
 
 from storyvid_assets.catalog.db import migrate, session_scope
+from storyvid_assets.catalog.queries.review import MAX_ID, valid_id
 from storyvid_assets.episode import partition_key
 from storyvid_assets.errors import StoryVidError
 from storyvid_assets.reliability import secret_value
@@ -43,6 +44,17 @@ def media_store() -> MediaStore:
 
 def cli_actor() -> str:
     return f"cli:{getpass.getuser()}"
+
+
+def item_id(text: str) -> int:
+    """An item id argument: a whole number a catalog can hold (argparse reports anything else, no traceback)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an item id; give a whole number such as 12") from None
+    if not valid_id(value):
+        raise argparse.ArgumentTypeError(f"{text} is not an item id; ids are whole numbers from 1 to {MAX_ID}")
+    return value
 
 
 def _print_table(rows: list[list[str]], header: list[str]) -> None:
@@ -159,8 +171,16 @@ def cmd_users(args: argparse.Namespace) -> int:
         elif args.users_command == "set-role":
             user = auth.set_role(session, args.username, args.role, cli_actor())
             print(f"{user.username} is now {user.role}")
+        elif args.users_command in ("disable", "enable"):
+            user = auth.set_active(session, args.username, args.users_command == "enable", cli_actor())
+            print(f"{user.username} is {'enabled' if user.active else 'disabled (every session ended)'}")
+        elif args.users_command == "reset":
+            password = auth.reset_password(session, args.username, cli_actor())
+            print(f"temporary password of {args.username}: {password}\n(shown once; it must be changed at the next "
+                  "login, and every session of the user has ended)")
         else:
-            _print_table([[str(u.id), u.username, u.role] for u in auth.list_users(session)], ["id", "user", "role"])
+            _print_table([[str(u.id), u.username, u.role, "yes" if u.active else "disabled"]
+                          for u in auth.list_users(session)], ["id", "user", "role", "active"])
     return 0
 
 
@@ -177,7 +197,8 @@ def _run(func: Any) -> Any:
     return wrapped
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction) -> argparse._SubParsersAction:
+    """``storyvid review ...``; returns its subcommands (``storyvid review serve`` is added by the console)."""
     review = subparsers.add_parser("review", help="the manual-review queue of failed moderation checks")
     sub = review.add_subparsers(dest="review_command", required=True)
     ls = sub.add_parser("list", help="list review items")
@@ -185,19 +206,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ls.add_argument("--channel", help="only this channel")
     ls.set_defaults(func=_run(cmd_list))
     show = sub.add_parser("show", help="an item's findings, media and history")
-    show.add_argument("item_id", type=int, metavar="ID")
+    show.add_argument("item_id", type=item_id, metavar="ID")
     show.set_defaults(func=_run(cmd_show))
     for action, text in (
         ("approve", "let the partition's downstream assets run"),
         ("reject", "regenerate the failed asset with the next attempt"),
     ):
         parser = sub.add_parser(action, help=text)
-        parser.add_argument("item_id", type=int, metavar="ID")
+        parser.add_argument("item_id", type=item_id, metavar="ID")
         parser.add_argument("--note", help="why (required)")
         parser.set_defaults(func=_run(cmd_decide), action=action)
-    from storyvid_assets.console.cli import add_serve_arguments  # the console imports this module
-
-    add_serve_arguments(sub.add_parser("serve", help="the console (alias of `storyvid console serve`)"))
     users = sub.add_parser("users", help="reviewers who may log in to the page")
     users_sub = users.add_subparsers(dest="users_command", required=True)
     add = users_sub.add_parser(
@@ -213,3 +231,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     set_role.set_defaults(func=_run(cmd_users))
     users_list = users_sub.add_parser("list", help="list reviewers")
     users_list.set_defaults(func=_run(cmd_users))
+    for command, text in (("disable", "disable a user (their sessions end at once)"), ("enable", "enable a user again"),
+                          ("reset", "give a user a temporary password they must change at the next login")):
+        parser = users_sub.add_parser(command, help=text)
+        parser.add_argument("username")
+        parser.set_defaults(func=_run(cmd_users))
+    return sub

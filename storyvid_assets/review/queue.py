@@ -204,6 +204,8 @@ def regenerate_automatically(session: Session, item: ReviewItemRow, automatic: A
 
 
 def get_item(session: Session, item_id: int, *, lock: bool = False) -> ReviewItemRow:
+    if not rows.valid_id(item_id):
+        raise UnknownItem(f"there is no review item {item_id}; item ids are whole numbers from 1 to {rows.MAX_ID}")
     item = rows.item_by_id(session, item_id, lock=lock)
     if item is None:
         raise UnknownItem(f"there is no review item {item_id}; `storyvid review list --status all` shows them all")
@@ -220,13 +222,16 @@ def list_items(
 
 def allowed_actions(item: ReviewItemRow, role: str) -> list[str]:
     """What ``role`` may do with ``item`` now."""
+    return [action for action in ("approve", "reject") if item.status in decidable_from(action, role)]
+
+
+def decidable_from(action: str, role: str) -> tuple[str, ...]:
+    """The item statuses from which ``role`` may take ``action``."""
     if role == "viewer" or role not in ROLES:
-        return []
-    if item.status == "open":
-        return ["approve", "reject"]
-    if item.status == "needs_human" and role == "admin":
-        return ["approve"]
-    return []
+        return ()
+    if action == "approve":
+        return ("open", "needs_human") if role == "admin" else ("open",)
+    return ("open",) if action == "reject" else ()
 
 
 def _check_note(note: str | None) -> str:
@@ -239,7 +244,12 @@ def _check_note(note: str | None) -> str:
 
 
 def decide(session: Session, item_id: int, action: str, note: str | None, actor: str, role: str) -> ReviewDecisionRow:
-    """Record a reviewer's decision. Raises :class:`ReviewError` (and changes nothing) when it is not allowed."""
+    """Record a reviewer's decision. Raises :class:`ReviewError` (and changes nothing) when it is not allowed.
+
+    The status moves by one conditional update (``... WHERE id = ? AND status IN (allowed)``), so of two
+    decisions on one item at the same moment exactly one succeeds and the other gets :class:`Conflict`, on
+    every database (SQLite ignores ``SELECT ... FOR UPDATE``).
+    """
     if action not in ("approve", "reject"):
         raise ReviewError(f"unknown action {action!r}; use approve or reject")
     if role not in ROLES:
@@ -247,11 +257,16 @@ def decide(session: Session, item_id: int, action: str, note: str | None, actor:
     if role == "viewer":
         raise NotAllowed(f"{actor} is a viewer; viewers can look but not decide (ask an admin for the operator role)")
     text = _check_note(note)
-    item = get_item(session, item_id, lock=True)
-    if action not in allowed_actions(item, role):
+    item = get_item(session, item_id)
+    allowed = decidable_from(action, role)
+    if item.status not in allowed:
         raise _refusal(session, item, action, role)
-    before = snapshot(item)
-    item.status = "approved" if action == "approve" else "rejected"
+    status_after = "approved" if action == "approve" else "rejected"
+    status_before = rows.move_item_status(session, item.id, allowed, status_after, now())
+    session.refresh(item)
+    if status_before is None:  # someone else decided between our read and our update
+        raise _refusal(session, item, action, role)
+    before = {**snapshot(item), "status": status_before}
     decision = rows.add_decision(
         session,
         item_id=item.id,
@@ -259,7 +274,7 @@ def decide(session: Session, item_id: int, action: str, note: str | None, actor:
         note=text,
         decided_by=actor,
         decided_at=now(),
-        status_before=before["status"],
+        status_before=status_before,
         status_after=item.status,
     )
     audit(session, item, actor, action, before, snapshot(item), text)

@@ -12,7 +12,8 @@
 
 The cursor is the id of the last decision handled; the run key is derived from the decision id, and the
 catalog remembers what was dispatched, so a repeated tick never launches a second run or moves the
-attempt twice.
+attempt twice. Before dispatching, the item's status is checked again: a decision that another one
+overtook launches nothing.
 
 No ``from __future__ import annotations`` here (dagster-io/dagster#26837).
 """
@@ -97,8 +98,18 @@ def _escalation(item: ReviewItemRow, rejections: int) -> dg.AssetObservation:
 def dispatch(
     session: Session, decision: ReviewDecisionRow, asset_graph: Any, log: Any
 ) -> tuple[dg.RunRequest | None, dg.AssetObservation | None]:
-    """What one decision asks for. Re-dispatching an already handled decision rebuilds the same request."""
+    """What one decision asks for. Re-dispatching an already handled decision rebuilds the same request.
+
+    A decision not yet handled whose item is no longer in the state the decision left it in (another decision
+    or a reopening came after it) is skipped with a log line: it asks for nothing any more.
+    """
     item = get_item(session, decision.item_id)
+    if decision.dispatched_at is None and item.status != decision.status_after:
+        log.warning(
+            f"review decision {decision.id} ({decision.action} by {decision.decided_by}) skipped: item {item.id} "
+            f"is {item.status}, not {decision.status_after} as the decision left it"
+        )
+        return None, None
     if is_configuration_item(item):  # "apply this configuration change?": no run, a new configuration version
         from storyvid_assets.analytics.loop import settle_configuration_decision  # loads pandas: only when needed
 

@@ -27,12 +27,13 @@ class ShortStories(LocalStoryWriter):
     attempt 1 has a sweary line in scene 2, like a provider gone wrong."""
 
     swear_first: bool = False
+    scenes: int = 5
 
     def write_story(self, request: StoryRequest) -> Story:
         story = super().write_story(request)
         scenes = [
             s.model_copy(update={"narration": " ".join(s.narration.split()[:WORDS_PER_SCENE]).rstrip(",;:") + "."})
-            for s in story.scenes[:5]
+            for s in story.scenes[: self.scenes]
         ]
         if self.swear_first and request.attempt == 1:
             scenes[1] = scenes[1].model_copy(update={"narration": scenes[1].narration + " What the fuck was that?"})

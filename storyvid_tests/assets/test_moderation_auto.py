@@ -44,6 +44,7 @@ from storyvid_tests.fakes.moderation_fake import FakeModerationServer
 from storyvid_tests.samples import channels_with_moderation
 
 IMAGES_ONLY = [dg.AssetKey("story"), dg.AssetKey("scene_images")]
+THREE_SCENES = ShortStories(scenes=3)  # picture tests: fewer 2048 px drawings per attempt
 
 
 class WordListsOnly(ModerationProvider):
@@ -110,7 +111,8 @@ def test_a_sweary_story_is_rewritten_by_itself_and_published(storyvid_home: Path
 def test_a_flagged_picture_is_redrawn_alone(storyvid_home: Path) -> None:
     date = "2026-04-03"
     with FakeModerationServer() as fake:
-        res = resources(moderation_provider=OpenAIModeration(api_key=fake.api_key, base_url=fake.url))
+        res = resources(moderation_provider=OpenAIModeration(api_key=fake.api_key, base_url=fake.url),
+                        story_writer=THREE_SCENES)
         with dg.instance_for_test() as instance:
             fake.flag_images = 1  # the first picture looked at (scene 1) shows something it should not
             first = run_episode(CHANNEL, date, resources=res, instance=instance, raise_on_error=False,
@@ -139,7 +141,8 @@ def test_a_picture_flagged_every_time_goes_to_a_person_after_two_redraws(storyvi
     date = "2026-04-04"
     with FakeModerationServer() as fake:
         fake.flag_images = None  # whatever is drawn, the classifier objects
-        res = resources(moderation_provider=OpenAIModeration(api_key=fake.api_key, base_url=fake.url))
+        res = resources(moderation_provider=OpenAIModeration(api_key=fake.api_key, base_url=fake.url),
+                        story_writer=THREE_SCENES)
         url = res["catalog"].url
         with dg.instance_for_test() as instance:
             result = run_episode(CHANNEL, date, resources=res, instance=instance, raise_on_error=False,
@@ -170,7 +173,7 @@ def test_a_kids_channel_that_requires_image_moderation_fails_closed(
     date = "2026-04-05"
     monkeypatch.setenv("STORYVID_CHANNELS_DIR", str(channels_with_moderation(
         storyvid_home, "bedtime", {"require_image_moderation": True})))
-    res = resources(moderation_provider=WordListsOnly())
+    res = resources(moderation_provider=WordListsOnly(), story_writer=THREE_SCENES)
     with dg.instance_for_test() as instance:
         result = run_episode("bedtime", date, resources=res, instance=instance, raise_on_error=False,
                              asset_selection=IMAGES_ONLY)
@@ -187,7 +190,7 @@ def test_a_kids_channel_that_requires_image_moderation_fails_closed(
 
 
 def test_without_the_requirement_unchecked_pictures_pass_and_say_so(storyvid_home: Path) -> None:
-    res = resources(moderation_provider=WordListsOnly())
+    res = resources(moderation_provider=WordListsOnly(), story_writer=THREE_SCENES)
     with dg.instance_for_test() as instance:
         result = run_episode(CHANNEL, "2026-04-06", resources=res, instance=instance, asset_selection=IMAGES_ONLY)
     passed = evaluation(result, SCENE_IMAGES_CHECK)

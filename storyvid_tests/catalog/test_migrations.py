@@ -15,7 +15,7 @@ from storyvid_assets.catalog.db import alembic_config, current_revisions, get_en
 from storyvid_assets.catalog.tables.core import Base, EpisodeRow
 
 OLD_HEADS = {"0002_review", "0003_distribution", "0004_cloud_ai"}
-HEAD = "0009_console"
+HEAD = "0010_channel_controls"
 
 
 def alembic(url: str, action: Callable[..., None], revision: str) -> None:

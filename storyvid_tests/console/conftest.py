@@ -46,7 +46,9 @@ def client_as(app: Any) -> Callable[[str], TestClient]:
 
     def make(user: str) -> TestClient:
         client = TestClient(app)
-        response = client.post("/login", data={"username": user, "password": PASSWORDS[user]}, follow_redirects=False)
+        token = csrf_of(client.get("/login").text)  # the login form's token (double-submit cookie)
+        response = client.post("/login", data={"username": user, "password": PASSWORDS[user], "csrf_token": token},
+                               follow_redirects=False)
         assert response.status_code == 303, response.text
         return client
 

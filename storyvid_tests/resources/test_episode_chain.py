@@ -95,3 +95,26 @@ def test_each_asset_records_its_provider_and_cost(
         event = result.asset_materializations_for_node(asset)[0]
         assert event.metadata["cost_usd"].value == pytest.approx(by_asset[asset], abs=1e-6)
         assert event.metadata["fallbacks"].value == 0
+
+
+def test_a_configuration_version_chooses_the_tier_the_chains_use(
+    storyvid_home: Path, openai_fake: OpenAIFake, elevenlabs_fake: ElevenLabsFake, music_fake: MusicFake
+) -> None:
+    """The provider tier of the episode's pinned configuration, not the channel file's, picks the model."""
+    from storyvid_assets.analytics.tunables import base_settings
+    from storyvid_assets.catalog.db import migrate, session_scope
+    from storyvid_assets.catalog.queries.configurations import activate_new_version
+    from storyvid_assets.channels import get_channel
+
+    resources = chained_resources(openai_fake, elevenlabs_fake, music_fake)
+    url = resources["catalog"].url
+    migrate(url)
+    file_tier = get_channel("bedtime").providers.tier
+    chosen = "budget" if file_tier != "budget" else "standard"
+    settings = base_settings(get_channel("bedtime")).model_dump() | {"provider_tier": chosen}
+    with session_scope(url) as session:
+        activate_new_version(session, "bedtime", None, settings, name="cheaper", created_by="test", reason="test")
+    result = dg.materialize([story], resources=resources, partition_key=partition_key("bedtime", "2026-11-26"))
+    assert result.success
+    served = [r for r in CostLedger(catalog_url=url).ledger_rows(run_id=result.run_id) if r.outcome == "served"]
+    assert served and {r.tier for r in served} == {chosen}

@@ -85,4 +85,4 @@ def test_users(storyvid_home: Path, capsys: pytest.CaptureFixture[str], monkeypa
     code, _, err = run(capsys, "users", "add", "vera", "--role", "viewer")
     assert code == 2 and "at least 10 characters" in err
     assert run(capsys, "users", "set-role", "otto", "admin")[1].strip() == "otto is now admin"
-    assert rows(run(capsys, "users", "list")[1]) == [["1", "otto", "admin"]]
+    assert rows(run(capsys, "users", "list")[1]) == [["1", "otto", "admin", "yes"]]

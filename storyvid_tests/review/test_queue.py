@@ -160,7 +160,7 @@ def test_approved_findings_stand_when_the_check_sees_them_again(catalog_url: str
 def test_passwords_are_hashed_and_sessions_expire(catalog_url: str) -> None:
     with session_scope(catalog_url) as session:
         stored = session.scalars(select(ReviewUserRow).filter_by(username="otto")).one().password_hash
-        assert PASSWORDS["otto"] not in stored and stored.startswith("scrypt$")
+        assert PASSWORDS["otto"] not in stored and stored.startswith("$argon2id$")
         assert auth.authenticate(session, "otto", PASSWORDS["otto"]).role == "operator"
         assert auth.authenticate(session, "otto", "wrong-password") is None
         assert auth.authenticate(session, "nobody", "whatever-password") is None

@@ -22,8 +22,16 @@ def client(catalog_url: str, media_store: LocalMediaStore) -> TestClient:
     return TestClient(create_app(catalog_url, media_store))
 
 
+def login_token(client: TestClient) -> str:
+    """The login form's CSRF token (its cookie is set on the client by the same request)."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+    assert match, "the login form has no CSRF token"
+    return match.group(1)
+
+
 def login(client: TestClient, user: str) -> str:
-    response = client.post("/login", data={"username": user, "password": PASSWORDS[user]}, follow_redirects=False)
+    data = {"username": user, "password": PASSWORDS[user], "csrf_token": login_token(client)}
+    response = client.post("/login", data=data, follow_redirects=False)
     assert response.status_code == 303, response.text
     page = client.get("/")
     assert f'<strong id="who-name">{user}</strong>' in page.text
@@ -44,7 +52,7 @@ def status_of(url: str, item_id: int) -> str:
 def test_login_required_and_wrong_password(client: TestClient, catalog_url: str) -> None:
     item_id = open_item(catalog_url)
     assert client.get(f"/items/{item_id}", follow_redirects=False).headers["location"].startswith("/login")
-    bad = client.post("/login", data={"username": "otto", "password": "nope"})
+    bad = client.post("/login", data={"username": "otto", "password": "nope", "csrf_token": login_token(client)})
     assert bad.status_code == 401 and "Wrong user name or password" in bad.text
     client.cookies.set(COOKIE, "made-up-token")
     forged = client.get("/", follow_redirects=False)

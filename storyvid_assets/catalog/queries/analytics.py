@@ -170,3 +170,10 @@ def costs_frame(session: Session, channel: str) -> pd.DataFrame:
     query = select(CostLedgerRow.channel, CostLedgerRow.date, CostLedgerRow.cost_usd).where(
         CostLedgerRow.channel == channel)
     return pd.DataFrame.from_records(list(session.execute(query)), columns=["channel", "date", "cost_usd"])
+
+
+def metric_days(session: Session, channel: str, limit: int = 60) -> list[str]:
+    """The days with stored figures for ``channel``, newest first (where its recommendations may have run)."""
+    query = (select(AnalyticsRow.day).where(AnalyticsRow.channel == channel).group_by(AnalyticsRow.day)
+             .order_by(AnalyticsRow.day.desc()).limit(limit))
+    return [str(day) for day in session.scalars(query)]

@@ -39,3 +39,19 @@ def budget_state(session: Session, channel: str, provider: str, day: str) -> Bud
 
 def set_budget_state(session: Session, channel: str, provider: str, day: str, **values: Any) -> BudgetStateRow:
     return upsert(session, BudgetStateRow, {"channel": channel, "provider": provider, "day": day}, values)
+
+
+def spend_by_day(session: Session, since: str, channel: str | None = None
+                 ) -> list[tuple[str, str, str, str, int, float]]:
+    """(channel, day, provider, asset, calls, cost) summed from the ledger for UTC days from ``since`` on, of one
+    channel when given; ordered by day, channel, provider and asset."""
+    query = (
+        select(CostLedgerRow.channel, CostLedgerRow.day, CostLedgerRow.provider, CostLedgerRow.asset,
+               func.count(), func.coalesce(func.sum(CostLedgerRow.cost_usd), 0.0))
+        .where(CostLedgerRow.day >= since)
+        .group_by(CostLedgerRow.channel, CostLedgerRow.day, CostLedgerRow.provider, CostLedgerRow.asset)
+        .order_by(CostLedgerRow.day, CostLedgerRow.channel, CostLedgerRow.provider, CostLedgerRow.asset)
+    )
+    if channel:
+        query = query.where(CostLedgerRow.channel == channel)
+    return [(str(c), str(d), str(p), str(a), int(n), float(total)) for c, d, p, a, n, total in session.execute(query)]

@@ -53,3 +53,9 @@ def record_video(session: Session, channel: str, date: str, attempt: int, video:
 def videos_at(session: Session, channel: str, date: str, attempt: int) -> list[VideoRow]:
     """The partition's rendered videos made at ``attempt``, one per format."""
     return list(session.scalars(select(VideoRow).filter_by(channel=channel, date=date, attempt=attempt)))
+
+
+def recent_episodes(session: Session, channel: str, limit: int) -> list[EpisodeRow]:
+    """The channel's ``limit`` latest partitions (newest date first) with their status and attempt."""
+    query = select(EpisodeRow).filter_by(channel=channel).order_by(EpisodeRow.date.desc()).limit(limit)
+    return list(session.scalars(query))

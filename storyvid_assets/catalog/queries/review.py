@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from storyvid_assets.catalog.queries.rows import get_or_create, upsert
@@ -28,6 +28,27 @@ def item_for_check(
     """The (locked) item of one check on one attempt — ``keys``: channel, date, asset, check_name, attempt —
     created from ``defaults`` when missing; and whether it is new."""
     return get_or_create(session, ReviewItemRow, keys, defaults)
+
+
+MAX_ID = 2**63 - 1  # the largest id a catalog database can hold (PostgreSQL BIGINT, SQLite INTEGER)
+
+
+def valid_id(row_id: int) -> bool:
+    """Whether ``row_id`` can be a catalog id at all (a larger one overflows the database driver)."""
+    return 1 <= row_id <= MAX_ID
+
+
+def move_item_status(session: Session, item_id: int, from_statuses: Iterable[str], to_status: str,
+                     moment: datetime) -> str | None:
+    """Move an item to ``to_status`` only if it is in one of ``from_statuses`` now (one conditional UPDATE per
+    status, checked by its row count, so concurrent callers cannot both succeed); returns the status it left,
+    or None when it was in none of them."""
+    for status in from_statuses:
+        query = (update(ReviewItemRow).where(ReviewItemRow.id == item_id, ReviewItemRow.status == status)
+                 .values(status=to_status, updated_at=moment).execution_options(synchronize_session=False))
+        if session.execute(query).rowcount == 1:  # type: ignore[attr-defined]
+            return status
+    return None
 
 
 def item_by_id(session: Session, item_id: int, *, lock: bool = False) -> ReviewItemRow | None:
@@ -169,8 +190,10 @@ def latest_judgements(session: Session, channel: str | None = None) -> list[Mode
 # ----------------------------------------------------------------------------- reviewers and logins
 
 
-def add_reviewer(session: Session, username: str, password_hash: str, role: str) -> ReviewUserRow:
-    row = ReviewUserRow(username=username, password_hash=password_hash, role=role, active=True)
+def add_reviewer(session: Session, username: str, password_hash: str, role: str,
+                 must_change_password: bool = False) -> ReviewUserRow:
+    row = ReviewUserRow(username=username, password_hash=password_hash, role=role, active=True,
+                        must_change_password=must_change_password)
     session.add(row)
     session.flush()
     return row
@@ -187,6 +210,11 @@ def reviewer_by_id(session: Session, user_id: int) -> ReviewUserRow | None:
 
 def reviewers(session: Session) -> list[ReviewUserRow]:
     return list(session.scalars(select(ReviewUserRow).order_by(ReviewUserRow.id)))
+
+
+def active_admin_count(session: Session) -> int:
+    query = select(func.count()).select_from(ReviewUserRow).filter_by(role="admin", active=True)
+    return session.scalar(query) or 0
 
 
 def add_login(
@@ -210,3 +238,23 @@ def delete_logins_expired_before(session: Session, moment: datetime) -> None:
 
 def delete_login(session: Session, token_sha256: str) -> None:
     session.execute(delete(ReviewSessionRow).where(ReviewSessionRow.token_sha256 == token_sha256))
+
+
+def delete_logins_of(session: Session, user_id: int, *, keep: str | None = None) -> int:
+    """End a user's sessions (but the one whose token hash is ``keep``); returns how many ended."""
+    query = delete(ReviewSessionRow).where(ReviewSessionRow.user_id == user_id)
+    if keep is not None:
+        query = query.where(ReviewSessionRow.token_sha256 != keep)
+    return int(session.execute(query).rowcount or 0)  # type: ignore[attr-defined]
+
+
+def login_count(session: Session, user_id: int) -> int:
+    query = select(func.count()).select_from(ReviewSessionRow).where(ReviewSessionRow.user_id == user_id)
+    return session.scalar(query) or 0
+
+
+def login_counts(session: Session, after: datetime) -> dict[int, int]:
+    """Unexpired sessions per user id."""
+    query = (select(ReviewSessionRow.user_id, func.count()).where(ReviewSessionRow.expires_at >= after)
+             .group_by(ReviewSessionRow.user_id))
+    return {user_id: count for user_id, count in session.execute(query)}

@@ -6,10 +6,10 @@ add the rows it changes.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storyvid_assets.catalog.queries.rows import get_or_create, upsert
@@ -94,3 +94,57 @@ def open_alert(
 def resolve_alerts(session: Session, upload_id: int) -> None:
     for alert in session.scalars(select(DistributionAlertRow).filter_by(upload_id=upload_id, state="open")):
         alert.state = "resolved"
+
+
+def list_uploads(session: Session, *, channel: str | None = None, status: str | None = None, limit: int = 300
+                 ) -> list[PlatformUploadRow]:
+    """Uploads, newest episode first, of one channel or status when given."""
+    query = select(PlatformUploadRow).order_by(PlatformUploadRow.date.desc(), PlatformUploadRow.channel,
+                                               PlatformUploadRow.platform, PlatformUploadRow.format).limit(limit)
+    if channel:
+        query = query.where(PlatformUploadRow.channel == channel)
+    if status:
+        query = query.where(PlatformUploadRow.status == status)
+    return list(session.scalars(query))
+
+
+def find_upload(session: Session, upload_id: int) -> PlatformUploadRow | None:
+    return session.get(PlatformUploadRow, upload_id)
+
+
+def make_due(session: Session, upload_id: int, now: datetime, from_statuses: tuple[str, ...]) -> bool:
+    """Make a ``from_statuses`` upload a deferral due at ``now``, in one conditional UPDATE, so the deferred
+    uploads sensor launches ``uploads`` for its episode and the state machine resumes it from its saved handles.
+    False (nothing changed) when the upload is no longer in one of ``from_statuses``."""
+    changed = session.execute(
+        update(PlatformUploadRow)
+        .where(PlatformUploadRow.id == upload_id, PlatformUploadRow.status.in_(from_statuses))
+        .values(status="deferred", deferred_until=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return changed == 1
+
+
+def list_alerts(session: Session, *, state: str | None = None, limit: int = 200) -> list[DistributionAlertRow]:
+    """Alerts, open ones first, then newest first; of one state when given."""
+    query = select(DistributionAlertRow).order_by(
+        (DistributionAlertRow.state != "open"), DistributionAlertRow.updated_at.desc(), DistributionAlertRow.id.desc()
+    ).limit(limit)
+    if state:
+        query = query.where(DistributionAlertRow.state == state)
+    return list(session.scalars(query))
+
+
+def find_alert(session: Session, alert_id: int) -> DistributionAlertRow | None:
+    return session.get(DistributionAlertRow, alert_id)
+
+
+def resolve_alert(session: Session, alert_id: int) -> bool:
+    """Resolve one open alert (a person handled it), in one conditional UPDATE; False when it was not open."""
+    changed = session.execute(
+        update(DistributionAlertRow)
+        .where(DistributionAlertRow.id == alert_id, DistributionAlertRow.state == "open")
+        .values(state="resolved", updated_at=datetime.now(UTC))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return changed == 1

@@ -103,7 +103,9 @@ class ReviewAuditRow(Base):
 
 
 class ReviewUserRow(Timestamped, Base):
-    """A person who may log in to the review page. Passwords are stored as scrypt hashes only."""
+    """A person who may log in to the console. Passwords are stored as argon2id hashes only (scrypt in catalogs
+    made before 0009, replaced at the next login). A disabled user cannot log in; after an admin's reset the user
+    must choose a new password at the next login."""
 
     __tablename__ = "review_users"
     __table_args__ = (UniqueConstraint("username", name="uq_review_users_username"),)
@@ -113,6 +115,7 @@ class ReviewUserRow(Timestamped, Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(16))  # admin | operator | viewer
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ReviewSessionRow(Base):

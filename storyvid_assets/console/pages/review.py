@@ -8,6 +8,7 @@ from fastapi import FastAPI, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from storyvid_assets.catalog.queries.media import media_by_id
+from storyvid_assets.catalog.queries.review import valid_id
 from storyvid_assets.console.core import Console, Refused
 from storyvid_assets.review import auth
 from storyvid_assets.review.queue import STATUSES, ReviewError, allowed_actions, decide, get_item, list_items
@@ -45,7 +46,8 @@ def register(app: FastAPI, console: Console) -> None:
 
     @app.get("/items/{item_id}")
     def item_page(request: Request, item_id: int) -> Response:
-        return show(console.user(request), item_id, done=request.query_params.get("done"))
+        done = request.query_params.get("done")  # only the fixed words below are shown, never the URL's text
+        return show(console.user(request), item_id, done=done if done in ("approve", "reject") else None)
 
     @app.post("/items/{item_id}/decision")
     def decision(
@@ -70,6 +72,8 @@ def register(app: FastAPI, console: Console) -> None:
     @app.get("/media/{media_id}")
     def media(request: Request, media_id: int) -> Response:
         console.user(request)
+        if not valid_id(media_id):
+            raise Refused(404, f"there is no media file {media_id}")
         with console.db() as session:
             row = media_by_id(session, media_id)
             if row is None or not console.media_store.exists(row.key):

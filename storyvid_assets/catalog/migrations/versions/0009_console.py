@@ -1,4 +1,5 @@
-"""The console's audit trail of admin and operator actions (configuration, runs, uploads, users, logins).
+"""The console's audit trail of admin and operator actions (configuration, runs, uploads, users, logins), and
+``review_users.must_change_password`` (set by an admin's password reset).
 
 Revision ID: 0009_console
 Revises: 0008_moderation_policy
@@ -30,7 +31,11 @@ def upgrade() -> None:
         sa.Column("client", sa.String(64), nullable=True),
     )
     op.create_index("ix_console_audit_log_at", "console_audit_log", ["at"])
+    with op.batch_alter_table("review_users") as batch:
+        batch.add_column(sa.Column("must_change_password", sa.Boolean, nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("review_users") as batch:
+        batch.drop_column("must_change_password")
     op.drop_table("console_audit_log")
